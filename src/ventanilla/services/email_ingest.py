@@ -1,0 +1,149 @@
+"""Email inbound wiring: store raw mail durably, then run it through the inbound pipeline.
+
+Entry points for the processes:
+
+* ``start_smtp_receiver(container)`` - ``ventanilla serve``: the built-in SMTP listener for
+  every email inbox (recipients are matched against each inbox's address and aliases).
+* ``poll_imap_inbox(container, inbox_id)`` / ``poll_imap_inboxes(container)`` -
+  ``ventanilla worker``: one IMAP polling round (safe with several workers).
+* ``receive_raw_email(container, inbox_id, raw)`` - one raw RFC 5322 message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from ventanilla.channels.email import EmailAdapter, build_adapter
+from ventanilla.channels.email.headers import message_id_of
+from ventanilla.channels.email.imap import MailboxError, poll_mailbox
+from ventanilla.channels.email.parser import parse_message
+from ventanilla.channels.email.receiver import DEFAULT_MAX_SIZE, SmtpReceiver, normalise_address
+from ventanilla.domain.enums import ChannelKind
+from ventanilla.domain.errors import DomainError, NotFound
+from ventanilla.services import ingest
+from ventanilla.services.inbound import Received
+from ventanilla.services.uow import UowFactory
+from ventanilla.storage.models import Inbox
+
+if TYPE_CHECKING:
+    from ventanilla.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = "message/rfc822"
+
+
+def email_event_key(raw: bytes) -> str:
+    """The dedupe key of a raw email: its Message-ID (or a hash when it has none)."""
+    try:
+        return message_id_of(parse_message(raw), raw)[:300]
+    except (DomainError, ValueError, TypeError, IndexError):
+        return ingest.event_key_for(raw)
+
+
+def load_adapter(uow_factory: UowFactory, inbox_id: int) -> EmailAdapter:
+    with uow_factory() as uow:
+        inbox = uow.session.get(Inbox, inbox_id)
+        if inbox is None or inbox.channel != ChannelKind.EMAIL.value:
+            raise NotFound(f"email inbox {inbox_id} not found")
+        return build_adapter(inbox.settings or {}, inbox.secret)
+
+
+def receive_raw_email_sync(uow_factory: UowFactory, inbox_id: int, raw: bytes) -> list[Received]:
+    """Store first (deduped by Message-ID), then parse and run the pipeline.
+
+    Raises only when the mail could not be stored; a stored mail that cannot be parsed keeps
+    its error on the raw event row and is not refused (refusing it would not make it better).
+    """
+    adapter = load_adapter(uow_factory, inbox_id)
+    accepted = ingest.accept(uow_factory, inbox_id, raw, CONTENT_TYPE, email_event_key(raw))
+    try:
+        return ingest.process(uow_factory, adapter, accepted.raw_id)
+    except DomainError as exc:
+        log.warning("stored email %s not processed: %s", accepted.raw_id, exc.message)
+        return []
+
+
+async def receive_raw_email(container: Container, inbox_id: int, raw: bytes) -> list[Received]:
+    return await asyncio.to_thread(receive_raw_email_sync, container.uow, inbox_id, raw)
+
+
+def inbox_for_address(uow_factory: UowFactory, address: str) -> int | None:
+    """The email inbox an address belongs to (address or alias; plus-tags ignored)."""
+    wanted = normalise_address(address)
+    with uow_factory() as uow:
+        rows = uow.session.execute(
+            select(Inbox.id, Inbox.settings).where(Inbox.channel == ChannelKind.EMAIL.value)
+        ).all()
+    for inbox_id, settings in rows:
+        try:
+            addresses = build_adapter(settings or {}, None).settings.all_addresses
+        except DomainError:
+            continue  # a misconfigured inbox receives nothing until fixed
+        if wanted in {normalise_address(a) for a in addresses}:
+            return int(inbox_id)
+    return None
+
+
+async def start_smtp_receiver(
+    container: Container,
+    host: str | None = None,
+    port: int | None = None,
+    max_size: int = DEFAULT_MAX_SIZE,
+) -> SmtpReceiver:
+    """Start the SMTP listener in the running loop; ``await receiver.stop()`` to end it.
+
+    Defaults: host 127.0.0.1 and port ``settings.smtp_receiver_port`` (2525 when unset).
+    """
+
+    async def route(address: str) -> int | None:
+        return await asyncio.to_thread(inbox_for_address, container.uow, address)
+
+    async def deliver(inbox_id: int, raw: bytes) -> None:
+        await receive_raw_email(container, inbox_id, raw)
+
+    settings = container.settings
+    receiver = SmtpReceiver(
+        route,
+        deliver,
+        host=host or "127.0.0.1",
+        port=port if port is not None else (settings.smtp_receiver_port or 2525),
+        max_size=max_size,
+        hostname=settings.mail_domain,
+    )
+    await receiver.start()
+    return receiver
+
+
+async def poll_imap_inbox(container: Container, inbox_id: int) -> int:
+    """One IMAP round for one inbox; returns how many new messages were handed over."""
+    adapter = await asyncio.to_thread(load_adapter, container.uow, inbox_id)
+
+    async def handle(raw: bytes) -> None:
+        await receive_raw_email(container, inbox_id, raw)
+
+    return await poll_mailbox(adapter.settings, adapter.password, handle)
+
+
+async def poll_imap_inboxes(container: Container) -> dict[int, int]:
+    """One IMAP round for every email inbox with an ``imap_host``; failures are logged."""
+    ids = await asyncio.to_thread(_imap_inbox_ids, container.uow)
+    handed: dict[int, int] = {}
+    for inbox_id in ids:
+        try:
+            handed[inbox_id] = await poll_imap_inbox(container, inbox_id)
+        except (MailboxError, DomainError) as exc:
+            log.warning("IMAP polling of inbox %s failed: %s", inbox_id, exc)
+    return handed
+
+
+def _imap_inbox_ids(uow_factory: UowFactory) -> list[int]:
+    with uow_factory() as uow:
+        rows = uow.session.execute(
+            select(Inbox.id, Inbox.settings).where(Inbox.channel == ChannelKind.EMAIL.value)
+        ).all()
+    return [int(i) for i, s in rows if isinstance(s, dict) and s.get("imap_host")]
