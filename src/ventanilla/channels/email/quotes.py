@@ -80,6 +80,8 @@ def _drop_quoted_blocks(lines: list[str]) -> list[str]:
     start = 0
     while start < end and (not lines[start].strip() or _is_quoted(lines[start])):
         start += 1
+    if any(_is_quoted(line) for line in lines[start:end]):
+        start = 0  # answers between quotes: the quotes give them their meaning
     return lines[start:end]
 
 
