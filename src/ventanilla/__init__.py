@@ -1,0 +1,3 @@
+"""Ventanilla: one inbox and one customer record across every channel."""
+
+__version__ = "0.1.0"

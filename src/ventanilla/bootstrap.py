@@ -1,0 +1,73 @@
+"""The composition root: settings in, wired services out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ventanilla.config import Settings
+from ventanilla.domain.events import Event
+from ventanilla.realtime.bus import Bus, MemoryBus
+from ventanilla.services import webhooks
+from ventanilla.services.uow import UnitOfWork
+from ventanilla.storage.db import make_engine, make_session_factory
+
+AGENTS_TOPIC = "agents"
+
+
+def conversation_topic(conversation_id: int) -> str:
+    return f"conv:{conversation_id}"
+
+
+class Container:
+    """Everything a process needs, built once from Settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine | None = None,
+        bus: Bus | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings.database_url)
+        self.session_factory: sessionmaker[Session] = make_session_factory(self.engine)
+        self.bus: Bus = bus or _make_bus(settings)
+        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(10.0))
+        self._wakers: list[Any] = []
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(
+            self.session_factory,
+            after_commit=[self._publish],
+            before_commit=[webhooks.enqueue_for_events],
+        )
+
+    def on_commit_wake(self, waker: Any) -> None:
+        """Register something with a wake() method to poke after each commit (the runner)."""
+        self._wakers.append(waker)
+
+    def _publish(self, events: list[Event]) -> None:
+        for ev in events:
+            payload = ev.payload()
+            self.bus.publish(conversation_topic(ev.conversation_id), payload)
+            self.bus.publish(AGENTS_TOPIC, payload)
+        if events:
+            for waker in self._wakers:
+                waker.wake()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        await self.bus.stop()
+        self.engine.dispose()
+
+
+def _make_bus(settings: Settings) -> Bus:
+    if settings.redis_url:
+        from ventanilla.realtime.redis_bus import RedisBus
+
+        return RedisBus(settings.redis_url, settings.redis_channel)
+    return MemoryBus()

@@ -1,0 +1,123 @@
+"""Command line: serve, worker, migrate, demo, token."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+
+import typer
+
+from ventanilla.config import Settings
+
+app = typer.Typer(help="Ventanilla: omnichannel customer service.", no_args_is_help=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _ensure_sqlite_dir(settings: Settings) -> None:
+    if settings.is_sqlite and ":///" in settings.database_url:
+        path = settings.database_url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from ventanilla.storage.migrate import upgrade
+
+    settings = _settings()
+    _ensure_sqlite_dir(settings)
+    upgrade(settings.database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def demo() -> None:
+    """Load the bilingual demo store (idempotent) and print logins and tokens."""
+    from ventanilla.bootstrap import Container
+    from ventanilla.services import demo as demo_data
+
+    settings = _settings()
+    container = Container(settings)
+    info = demo_data.load(container.uow)
+    typer.echo("demo data " + ("created" if info.created else "already present"))
+    typer.echo(f"  store + chat:   {settings.public_url}/")
+    typer.echo(f"  API docs:       {settings.public_url}/api/docs")
+    typer.echo(f"  demo password for every user: {demo_data.DEMO_PASSWORD}")
+    for email, token in info.tokens.items():
+        typer.echo(f"  API token for {email}: {token}")
+    container.engine.dispose()
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    with_demo: bool = typer.Option(False, "--demo", help="load the demo data first"),
+    workers: int = 1,
+) -> None:
+    """Serve the web app (and, in embedded mode, run jobs in-process)."""
+    import uvicorn
+
+    settings = _settings()
+    migrate()
+    if with_demo:
+        demo()
+    typer.echo(f"serving on http://{host}:{port}/")
+    uvicorn.run(
+        "ventanilla.web.factory:app",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=True,
+        log_level="warning",
+        proxy_headers=False,
+    )
+    del settings
+
+
+@app.command()
+def worker(batch: int = 20) -> None:
+    """Run outbox deliveries and webhooks; start as many as you like."""
+    from ventanilla.bootstrap import Container
+    from ventanilla.jobs.runner import OutboxRunner
+
+    settings = _settings()
+
+    async def main() -> None:
+        container = Container(settings)
+        runner = OutboxRunner(container, batch=batch)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        typer.echo("worker started")
+        await runner.run_forever(stop)
+        await container.aclose()
+
+    asyncio.run(main())
+
+
+def _mount_eval() -> None:
+    try:
+        from ventanilla.assistant.eval_cli import app as eval_app
+    except ImportError:
+        return
+    app.add_typer(eval_app, name="eval")
+
+
+_mount_eval()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Pure domain: no web framework, ORM, HTTP client or Redis imports here."""

@@ -1,0 +1,1 @@
+"""Background work: the outbox runner (deliveries, webhooks) and periodic sweeps."""

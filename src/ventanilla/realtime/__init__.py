@@ -1,0 +1,1 @@
+"""Realtime fan-out: in-memory in one process, Redis pub/sub across processes."""

@@ -1,0 +1,84 @@
+"""Replies and notes: store, queue for delivery in the outbox, release after commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ventanilla.domain.clock import utcnow
+from ventanilla.domain.enums import AuthorType, ChannelKind, DeliveryStatus, Direction
+from ventanilla.domain.errors import InvalidInput, NotFound
+from ventanilla.domain.events import MessageCreated
+from ventanilla.services import outbox
+from ventanilla.services.uow import UnitOfWork
+from ventanilla.services.views import message_view
+from ventanilla.storage.models import Conversation, Inbox, Message
+
+MAX_REPLY = 20_000
+# Channels whose customers read our messages from the conversation stream itself.
+STREAMED = {ChannelKind.WEBCHAT.value}
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    author_type: AuthorType = AuthorType.AGENT
+    author_user_id: int | None = None
+    private: bool = False
+    inbox_id: int | None = None
+    html: str | None = None
+    automatic: bool = False
+
+
+def post(uow: UnitOfWork, conversation_id: int, reply: Reply) -> Message:
+    """Add an outgoing message or private note to a conversation."""
+    s = uow.session
+    text = reply.text.strip()
+    if not text:
+        raise InvalidInput("text must not be empty")
+    if len(text) > MAX_REPLY:
+        raise InvalidInput(f"text longer than {MAX_REPLY} characters")
+    conv = s.get(Conversation, conversation_id)
+    if conv is None:
+        raise NotFound(f"conversation {conversation_id} not found")
+    inbox = _reply_inbox(s, conv, reply.inbox_id)
+    msg = Message(
+        conversation_id=conv.id,
+        inbox_id=None if reply.private else inbox.id,
+        direction=Direction.OUTBOUND.value,
+        author_type=reply.author_type.value,
+        author_user_id=reply.author_user_id,
+        text=text,
+        html=reply.html,
+        private=reply.private,
+        delivery_status=_initial_status(reply.private, inbox.channel),
+        meta={"automatic": "1"} if reply.automatic else {},
+    )
+    s.add(msg)
+    s.flush()
+    if not reply.private and inbox.channel not in STREAMED:
+        outbox.enqueue(s, "deliver", {"message_id": msg.id}, f"deliver:{msg.id}")
+    conv.updated_at = utcnow()
+    if not reply.private:
+        conv.last_message_at = conv.updated_at
+    s.flush()
+    s.refresh(msg, ["attachments"])
+    uow.emit(MessageCreated(conv.id, conv.contact_id, msg.id, reply.private, message_view(msg)))
+    return msg
+
+
+def _initial_status(private: bool, channel: str) -> str:
+    if private:
+        return DeliveryStatus.SENT.value
+    if channel in STREAMED:
+        return DeliveryStatus.SENT.value
+    return DeliveryStatus.QUEUED.value
+
+
+def _reply_inbox(s: Session, conv: Conversation, inbox_id: int | None) -> Inbox:
+    """By default we answer on the channel the customer used last."""
+    chosen = s.get(Inbox, inbox_id or conv.last_inbox_id)
+    if chosen is None:
+        raise NotFound(f"inbox {inbox_id} not found")
+    return chosen

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, repositories, read queries and migrations."""

@@ -1,0 +1,1 @@
+"""HTTP and WebSocket surface: thin routes that parse, authorise, call one service, render."""

@@ -1,0 +1,35 @@
+"""The generic API channel: the company's systems post customer messages here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from ventanilla.channels.api import ApiChannel
+from ventanilla.channels.base import InboundMessage
+from ventanilla.domain.enums import Role
+from ventanilla.services import inbound
+from ventanilla.web.deps import ContainerDep, PrincipalDep
+
+router = APIRouter(tags=["api channel"])
+
+
+@router.post("/inboxes/{inbox_id}/messages", status_code=201)
+async def receive_message(
+    inbox_id: int, request: Request, container: ContainerDep, who: PrincipalDep
+) -> dict[str, Any]:
+    """Body: {"external_id": "...", "sender": {"id": "...", "name"?, "email"?, "phone"?,
+    "verified"?}, "text": "..."}. The same external_id twice is stored once."""
+    who.require(Role.ADMIN, Role.AGENT)
+    body = await request.body()
+    msg = ApiChannel(None, None, container.http).parse(request.headers, body)[0]
+    assert isinstance(msg, InboundMessage)
+    got = await run_in_threadpool(inbound.receive, container.uow, inbox_id, msg)
+    return {
+        "id": got.message_id,
+        "conversation_id": got.conversation_id,
+        "contact_id": got.contact_id,
+        "duplicate": got.duplicate,
+    }

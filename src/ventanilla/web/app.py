@@ -1,0 +1,70 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI
+
+from ventanilla import __version__
+from ventanilla.bootstrap import Container
+from ventanilla.config import Settings
+from ventanilla.jobs.runner import OutboxRunner
+from ventanilla.web import errors, stream, widget
+from ventanilla.web.api import channel, contacts, conversations, directory
+from ventanilla.web.ui import pages
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    container = container or Container(settings or Settings())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await container.bus.start()
+        stop = asyncio.Event()
+        tasks: list[asyncio.Task[None]] = []
+        if container.settings.run_jobs_in_process:
+            runner = OutboxRunner(container)
+            container.on_commit_wake(runner)
+            tasks.append(asyncio.create_task(runner.run_forever(stop)))
+        try:
+            yield
+        finally:
+            stop.set()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=5)
+            await container.aclose()
+
+    app = FastAPI(
+        title="Ventanilla",
+        version=__version__,
+        description="Omnichannel customer service: one inbox, one customer, every channel.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.container = container
+    errors.install(app)
+    api = APIRouter(prefix="/api/v1")
+    for router in (conversations.router, contacts.router, directory.router, channel.router):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(stream.router)
+    app.include_router(widget.router)
+    app.include_router(pages.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    s = container.settings
+    app.add_middleware(
+        errors.BodyLimit,
+        max_bytes=s.max_body_bytes,
+        big_paths=("/widget/v1/attachments",),
+        big_max=s.max_attachment_bytes + 64 * 1024,
+    )
+    return app
