@@ -12,8 +12,8 @@ from email.utils import make_msgid
 import pytest
 from email_servers import OutsideWorld
 from sqlalchemy import select
-
 from tests.helpers import make_inbox
+
 from ventanilla.bootstrap import Container
 from ventanilla.channels.email.receiver import SmtpReceiver
 from ventanilla.domain.enums import ConversationStatus
