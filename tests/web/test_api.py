@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.helpers import make_inbox, make_user
 from ventanilla.bootstrap import Container
 from ventanilla.domain.enums import Role
 from ventanilla.web.app import create_app
-from tests.helpers import make_inbox, make_user
 
 
 class Api:
@@ -62,8 +62,9 @@ def test_every_api_call_needs_a_valid_token(client: TestClient) -> None:
     assert_error(client.get("/api/v1/conversations"), 401, "unauthorized")
     bad = {"authorization": "Bearer vt_not-a-real-token"}
     assert_error(client.get("/api/v1/conversations", headers=bad), 401, "unauthorized")
-    assert_error(client.get("/api/v1/conversations", headers={"authorization": "x"}), 401,
-                 "unauthorized")
+    assert_error(
+        client.get("/api/v1/conversations", headers={"authorization": "x"}), 401, "unauthorized"
+    )
 
 
 def test_roles_limit_what_a_user_may_do(container: Container, client: TestClient) -> None:
@@ -77,24 +78,30 @@ def test_bad_input_gets_a_clear_4xx_and_stores_nothing(admin: Api, api_inbox: in
     path = f"/inboxes/{api_inbox}/messages"
     raw = admin.client.post("/api/v1" + path, headers=admin.headers, content=b"{not json")
     assert_error(raw, 400, "bad_payload")
-    assert_error(admin.post(path, {"external_id": "1", "sender": {"id": "u"}, "text": 5}), 400,
-                 "bad_payload")
+    assert_error(
+        admin.post(path, {"external_id": "1", "sender": {"id": "u"}, "text": 5}), 400, "bad_payload"
+    )
     assert_error(admin.post(path, ["a list"]), 400, "bad_payload")
-    assert_error(admin.post("/inboxes/999/messages",
-                            {"external_id": "1", "sender": {"id": "u"}, "text": "hola"}),
-                 404, "not_found")
+    assert_error(
+        admin.post(
+            "/inboxes/999/messages", {"external_id": "1", "sender": {"id": "u"}, "text": "hola"}
+        ),
+        404,
+        "not_found",
+    )
     big = b'{"text": "' + b"x" * 2_000_000 + b'"}'
-    assert_error(admin.client.post("/api/v1" + path, headers=admin.headers, content=big), 413,
-                 "too_large")
-    body = assert_error(admin.post("/conversations/abc/status", {"status": "open"}), 422,
-                        "invalid")
+    assert_error(
+        admin.client.post("/api/v1" + path, headers=admin.headers, content=big), 413, "too_large"
+    )
+    body = assert_error(admin.post("/conversations/abc/status", {"status": "open"}), 422, "invalid")
     assert "conversation_id" in body["error"]["message"]
     assert_error(admin.get("/conversations/424242"), 404, "not_found")
     assert admin.get("/conversations").json()["items"] == []
 
 
-def test_replies_notes_status_and_assignment(container: Container, admin: Api,
-                                             api_inbox: int) -> None:
+def test_replies_notes_status_and_assignment(
+    container: Container, admin: Api, api_inbox: int
+) -> None:
     got = admin.send(api_inbox, "m1", "cust-1", "¿Dónde está mi pedido?")
     cid = got["conversation_id"]
     reply = admin.post(f"/conversations/{cid}/messages", {"text": "Lo miramos ahora mismo"})
@@ -105,36 +112,42 @@ def test_replies_notes_status_and_assignment(container: Container, admin: Api,
     assert texts == ["¿Dónde está mi pedido?", "Lo miramos ahora mismo", "cliente VIP"]
 
     later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
-    snoozed = admin.post(f"/conversations/{cid}/status",
-                         {"status": "snoozed", "snoozed_until": later})
+    snoozed = admin.post(
+        f"/conversations/{cid}/status", {"status": "snoozed", "snoozed_until": later}
+    )
     assert snoozed.json()["status"] == "snoozed"
-    assert_error(admin.post(f"/conversations/{cid}/status", {"status": "snoozed"}), 422,
-                 "invalid")
+    assert_error(admin.post(f"/conversations/{cid}/status", {"status": "snoozed"}), 422, "invalid")
     admin.send(api_inbox, "m2", "cust-1", "¿Hola?")
     assert admin.get(f"/conversations/{cid}").json()["status"] == "open"  # the customer woke it
 
     agent_id, _ = make_user(container, Role.AGENT)
     team = admin.post("/teams", {"name": "Soporte", "member_ids": [agent_id]}).json()
-    assigned = admin.post(f"/conversations/{cid}/assignment",
-                          {"assignee_id": agent_id, "team_id": team["id"]})
+    assigned = admin.post(
+        f"/conversations/{cid}/assignment", {"assignee_id": agent_id, "team_id": team["id"]}
+    )
     assert assigned.json()["assignee_id"] == agent_id
     outsider, _ = make_user(container, Role.AGENT)
-    assert_error(admin.post(f"/conversations/{cid}/assignment",
-                            {"assignee_id": outsider, "team_id": team["id"]}), 422, "invalid")
+    assert_error(
+        admin.post(
+            f"/conversations/{cid}/assignment", {"assignee_id": outsider, "team_id": team["id"]}
+        ),
+        422,
+        "invalid",
+    )
     mine = admin.get("/conversations", assignee_id=agent_id).json()["items"]
     assert [c["id"] for c in mine] == [cid]
 
 
-def test_an_expert_only_sees_what_is_offered_or_assigned(container: Container, admin: Api,
-                                                          api_inbox: int) -> None:
+def test_an_expert_only_sees_what_is_offered_or_assigned(
+    container: Container, admin: Api, api_inbox: int
+) -> None:
     expert_id, token = make_user(container, Role.EXPERT)
     expert = Api(admin.client, token)
     first = admin.send(api_inbox, "m1", "cust-1")["conversation_id"]
     second = admin.send(api_inbox, "m2", "cust-2")["conversation_id"]
     assert expert.get("/conversations").json()["items"] == []
     assert_error(expert.get(f"/conversations/{first}"), 404, "not_found")
-    assert_error(expert.post(f"/conversations/{first}/messages", {"text": "hi"}), 404,
-                 "not_found")
+    assert_error(expert.post(f"/conversations/{first}/messages", {"text": "hi"}), 404, "not_found")
     assert admin.post(f"/conversations/{first}/offers", {"user_id": expert_id}).status_code == 201
     seen = [c["id"] for c in expert.get("/conversations").json()["items"]]
     assert seen == [first]
@@ -181,11 +194,17 @@ def test_full_text_search_finds_words_in_messages(admin: Api, api_inbox: int) ->
 
 
 def test_contacts_identities_and_manual_merge(admin: Api, api_inbox: int) -> None:
-    one = admin.post("/contacts", {"name": "Marta", "identities": [
-        {"kind": "email", "address": "Marta@Example.com", "verified": True}]}).json()
+    one = admin.post(
+        "/contacts",
+        {
+            "name": "Marta",
+            "identities": [{"kind": "email", "address": "Marta@Example.com", "verified": True}],
+        },
+    ).json()
     assert one["identities"][0]["address"] == "marta@example.com"
-    dup = admin.post("/contacts", {"identities": [{"kind": "email",
-                                                   "address": "marta@example.com"}]})
+    dup = admin.post(
+        "/contacts", {"identities": [{"kind": "email", "address": "marta@example.com"}]}
+    )
     assert_error(dup, 409, "conflict")
     other = admin.send(api_inbox, "m1", "app-9", "hola desde la app")
     merged = admin.post(f"/contacts/{one['id']}/merge", {"merge_id": other["contact_id"]}).json()
@@ -194,24 +213,34 @@ def test_contacts_identities_and_manual_merge(admin: Api, api_inbox: int) -> Non
     convs = admin.get("/conversations", contact_id=one["id"]).json()["items"]
     assert [c["id"] for c in convs] == [other["conversation_id"]]
     assert admin.get(f"/contacts/{other['contact_id']}").json()["id"] == one["id"]
-    assert_error(admin.post(f"/contacts/{one['id']}/merge", {"merge_id": one["id"]}), 422,
-                 "invalid")
+    assert_error(
+        admin.post(f"/contacts/{one['id']}/merge", {"merge_id": one["id"]}), 422, "invalid"
+    )
 
 
 def test_inbox_secrets_are_shown_once_and_never_listed(admin: Api) -> None:
-    created = admin.post("/inboxes", {"name": "ERP", "channel": "api",
-                                      "settings": {"callback_url": "http://127.0.0.1:9/x"}})
+    created = admin.post(
+        "/inboxes",
+        {"name": "ERP", "channel": "api", "settings": {"callback_url": "http://127.0.0.1:9/x"}},
+    )
     assert created.status_code == 201 and created.json()["secret"]
     listed = admin.get("/inboxes").json()["items"]
     assert all("secret" not in i for i in listed) and listed[0]["has_secret"] is True
-    leaked = admin.post("/inboxes", {"name": "x", "channel": "email",
-                                     "settings": {"password": "p"}})
+    leaked = admin.post(
+        "/inboxes", {"name": "x", "channel": "email", "settings": {"password": "p"}}
+    )
     assert_error(leaked, 422, "invalid")
     assert_error(admin.post("/inboxes", {"name": "x", "channel": "fax"}), 422, "invalid")
 
 
 def test_the_openapi_document_describes_the_api(client: TestClient) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
-    for path in ("/api/v1/conversations", "/api/v1/contacts", "/api/v1/inboxes",
-                 "/api/v1/users", "/api/v1/teams", "/api/v1/search/messages"):
+    for path in (
+        "/api/v1/conversations",
+        "/api/v1/contacts",
+        "/api/v1/inboxes",
+        "/api/v1/users",
+        "/api/v1/teams",
+        "/api/v1/search/messages",
+    ):
         assert path in paths
