@@ -97,8 +97,12 @@ async def start_smtp_receiver(
 ) -> SmtpReceiver:
     """Start the SMTP listener in the running loop; ``await receiver.stop()`` to end it.
 
-    Defaults: host 127.0.0.1 and port ``settings.smtp_receiver_port`` (2525 when unset).
+    Defaults: host 127.0.0.1 and port ``settings.smtp_receiver_port``; one of ``port`` or
+    that setting is required (0 picks a free port).
     """
+    listen_port = port if port is not None else container.settings.smtp_receiver_port
+    if listen_port is None:
+        raise ValueError("no port for the SMTP receiver: set VENTANILLA_SMTP_RECEIVER_PORT")
 
     async def route(address: str) -> int | None:
         return await asyncio.to_thread(inbox_for_address, container.uow, address)
@@ -111,7 +115,7 @@ async def start_smtp_receiver(
         route,
         deliver,
         host=host or "127.0.0.1",
-        port=port if port is not None else (settings.smtp_receiver_port or 2525),
+        port=listen_port,
         max_size=max_size,
         hostname=settings.mail_domain,
     )

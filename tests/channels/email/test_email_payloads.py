@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from email_shared import eml_names, read_eml
 
 from ventanilla.channels.base import DeliveryReport, InboundMessage
-from ventanilla.channels.email import build_adapter
+from ventanilla.channels.email import build_adapter, parse_email
+from ventanilla.domain.errors import PayloadError
 
 INBOX = {"address": "care@example.com"}
 
@@ -137,3 +140,28 @@ def test_plain_signature_is_trimmed_from_a_gmail_message() -> None:
 def test_mail_from_our_own_address_is_ignored() -> None:
     events = parse("chatwoot_notification.eml", {"address": "accounts@chatwoot.com"})
     assert events == []
+
+
+def damaged_copies(raw: bytes, seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    copies = [raw[: rng.randrange(1, len(raw))] for _ in range(8)]
+    for _ in range(8):
+        damaged = bytearray(raw)
+        for _ in range(20):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        copies.append(bytes(damaged))
+    return copies
+
+
+@pytest.mark.parametrize("name", eml_names())
+def test_damaged_mail_gives_an_event_or_a_clear_payload_error(name: str) -> None:
+    raw = read_eml(name)
+    for damaged in damaged_copies(raw, seed=sum(name.encode())):
+        try:
+            events = parse_email(damaged)
+        except PayloadError:
+            continue
+        for event in events:
+            if isinstance(event, InboundMessage):  # everything must be storable as UTF-8
+                stored = event.text + (event.subject or "") + (event.sender.name or "")
+                stored.encode("utf-8")

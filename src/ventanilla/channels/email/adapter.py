@@ -46,7 +46,10 @@ class EmailAdapter:
         return build_email(message, self.settings)
 
     async def send(self, message: OutboundMessage) -> SendResult:
-        email = self.build(message)
+        try:
+            email = self.build(message)
+        except (ValueError, TypeError) as exc:  # e.g. a line break in an address or subject
+            raise PermanentSendError(f"message cannot be built: {exc}") from exc
         message_id = canonical_message_id(str(email["Message-ID"]))
         # RFC 3834 3.3: automatic responses go out with a null envelope sender.
         envelope_from = "" if message.automatic else self.settings.address

@@ -6,8 +6,11 @@ external id, thread reference and delivery report uses it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import Message
 
 _BRACKETED = re.compile(r"<([^<>\s]+)>")
@@ -17,15 +20,24 @@ _MAX_REFS = 50
 _AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 
 
+MALFORMED = (
+    ValueError, TypeError, IndexError, AttributeError, LookupError, AssertionError, HeaderParseError
+)
+
+
 def header_text(msg: Message, name: str) -> str:
-    """A header's value as plain text, or "" when missing or unreadable."""
+    """A header's value as plain text (encoded words decoded), or "" when missing."""
     try:
         value = msg.get(name)
-    except (ValueError, TypeError, IndexError, AttributeError):
-        value = msg.get_all(name, [""])[0] if hasattr(msg, "get_all") else ""
+    except MALFORMED:
+        value = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)
     if value is None:
         return ""
-    return clean_text(" ".join(str(value).split()))
+    text = " ".join(str(value).split())
+    if "=?" in text:
+        with contextlib.suppress(*MALFORMED):
+            text = str(make_header(decode_header(text)))
+    return clean_text(text)
 
 
 def clean_text(value: str) -> str:

@@ -20,6 +20,7 @@ from ventanilla.channels.base import (
 )
 from ventanilla.channels.email.dsn import is_delivery_report, read_notification
 from ventanilla.channels.email.headers import (
+    MALFORMED,
     automatic_reason,
     clean_text,
     header_text,
@@ -42,15 +43,26 @@ class _Body:
     attachments: list[InboundAttachment] = field(default_factory=list)
 
 
-def parse_message(raw: bytes) -> Message:
+def parse_message(raw: bytes, strict: bool = True) -> Message:
+    """Parse with the modern policy, or the lenient legacy one for mail it chokes on."""
     if not raw.strip():
         raise PayloadError("empty email")
-    return BytesParser(policy=policy.default).parsebytes(raw)
+    return BytesParser(policy=policy.default if strict else policy.compat32).parsebytes(raw)
 
 
 def parse_email(raw: bytes, own_addresses: Collection[str] = ()) -> list[InboundEvent]:
     """Parse one email: a customer message, a delivery report, or nothing (our own mail)."""
-    msg = parse_message(raw)
+    try:
+        return _events(parse_message(raw), raw, own_addresses)
+    except MALFORMED:
+        pass  # headers the modern parser cannot read: retry leniently
+    try:
+        return _events(parse_message(raw, strict=False), raw, own_addresses)
+    except MALFORMED as exc:
+        raise PayloadError(f"malformed email: {exc}") from exc
+
+
+def _events(msg: Message, raw: bytes, own_addresses: Collection[str]) -> list[InboundEvent]:
     message_id = message_id_of(msg, raw)
     body = _Body()
     _collect(msg, body)

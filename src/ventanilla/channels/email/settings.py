@@ -107,7 +107,10 @@ def parse_settings(raw: Mapping[str, Any]) -> EmailSettings:
     starttls = _flag(raw, "smtp_starttls", False)
     smtp_default = 465 if ssl else 587 if starttls else 25
     imap_ssl = _flag(raw, "imap_ssl", True)
-    timeout = raw.get("smtp_timeout", 30.0)
+    try:
+        timeout = float(raw.get("smtp_timeout") or 30.0)
+    except (TypeError, ValueError):
+        raise InvalidInput("email setting 'smtp_timeout' must be a number") from None
     return EmailSettings(
         address=address,
         from_name=_text(raw, "from_name"),
@@ -117,7 +120,7 @@ def parse_settings(raw: Mapping[str, Any]) -> EmailSettings:
         smtp_username=_text(raw, "smtp_username"),
         smtp_starttls=starttls,
         smtp_ssl=ssl,
-        smtp_timeout=float(timeout) if isinstance(timeout, int | float | str) else 30.0,
+        smtp_timeout=timeout,
         imap_host=_text(raw, "imap_host"),
         imap_port=_int(raw, "imap_port", 993 if imap_ssl else 143),
         imap_username=_text(raw, "imap_username") or address,
