@@ -22,6 +22,11 @@ def conversation_topic(conversation_id: int) -> str:
     return f"conv:{conversation_id}"
 
 
+def contact_topic(contact_id: int) -> str:
+    """What a customer's widget listens to: every conversation of that contact."""
+    return f"contact:{contact_id}"
+
+
 class Container:
     """Everything a process needs, built once from Settings."""
 
@@ -54,6 +59,7 @@ class Container:
         for ev in events:
             payload = ev.payload()
             self.bus.publish(conversation_topic(ev.conversation_id), payload)
+            self.bus.publish(contact_topic(ev.contact_id), payload)
             self.bus.publish(AGENTS_TOPIC, payload)
         if events:
             for waker in self._wakers:
