@@ -73,7 +73,9 @@ def test_gmail_bounce_fails_our_message_with_the_smtp_reason() -> None:
         "conversation/93775311-9416-4428-964b-862001f8a8b2/messages/27855337@gmail.com"
     )
     assert report.reason is not None
-    assert report.reason.startswith("550 5.1.1 The email account that you tried to reach")
+    assert report.reason.startswith(
+        "alex.jones@fictionalcorp.com: 550 5.1.1 The email account that you tried to reach"
+    )
 
 
 def test_postfix_bounce_reason_comes_from_the_diagnostic_code() -> None:

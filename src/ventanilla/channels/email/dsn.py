@@ -37,7 +37,11 @@ def read_notification(msg: Message, human_text: str) -> Notification | None:
             return None
         if actions & {"delivered", "relayed", "expanded"}:
             return Notification("delivered", _original_id(msg, per_message), "")
-    return Notification("failed", _original_id(msg, per_message), _reason(recipients, human_text))
+    reason = _reason(recipients, human_text)
+    failed = header_text(msg, "X-Failed-Recipients")
+    if not recipients and failed and failed not in reason:
+        reason = f"{failed}: {reason}"[:_MAX_REASON]
+    return Notification("failed", _original_id(msg, per_message), reason)
 
 
 def _status_fields(msg: Message) -> tuple[Message | None, list[Message]]:
