@@ -75,6 +75,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         secret_key="test-secret-key-0123456789",
         redis_channel=f"vt-test:{uuid.uuid4().hex}",
+        assistant_enabled=False,  # tests that need the assistant turn it on
     )
 
 

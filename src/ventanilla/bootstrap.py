@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy import Engine
@@ -14,6 +14,9 @@ from ventanilla.realtime.bus import Bus, MemoryBus
 from ventanilla.services import webhooks
 from ventanilla.services.uow import UnitOfWork
 from ventanilla.storage.db import make_engine, make_session_factory
+
+if TYPE_CHECKING:
+    from ventanilla.services.assistant_runtime import AssistantRuntime
 
 AGENTS_TOPIC = "agents"
 
@@ -43,6 +46,7 @@ class Container:
         self.bus: Bus = bus or _make_bus(settings)
         self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(10.0))
         self._wakers: list[Any] = []
+        self.assistant = _make_assistant(settings)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(
@@ -69,6 +73,16 @@ class Container:
         await self.http.aclose()
         await self.bus.stop()
         self.engine.dispose()
+
+
+def _make_assistant(settings: Settings) -> AssistantRuntime | None:
+    if not settings.assistant_enabled:
+        return None
+    from ventanilla.assistant.state import ActionIntent
+    from ventanilla.services.assistant_runtime import AssistantRuntime
+
+    actions = frozenset(ActionIntent) if settings.store_order_url else frozenset()
+    return AssistantRuntime(actions)
 
 
 def _make_bus(settings: Settings) -> Bus:

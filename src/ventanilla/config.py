@@ -31,9 +31,38 @@ class Settings(BaseSettings):
         "text/plain",
     )
     run_jobs_in_process: bool = True
+    # Serve the demo store's order API (public demo data) for the assistant's connector.
+    demo: bool = False
+    # Outbox: a job whose worker dies is retried once its lease runs out.
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)
+    outbox_sweep_seconds: float = Field(default=1.0, gt=0)
+    worker_concurrency: int = Field(default=20, ge=1, le=1000)
+    job_queue_name: str = "ventanilla:jobs"
+    # The virtual assistant answers first on inboxes that enable it.
+    assistant_enabled: bool = True
+    # Minutes of silence after an answer before the problem counts as solved.
+    assistant_assume_resolved_minutes: int = Field(default=60, ge=1)
+    # The store's backend, for order actions: URL templates with {order}.
+    store_order_url: str | None = None
+    store_cancel_url: str | None = None
+    store_auth_header: str | None = None  # "Name: value", a secret
+    # Where each fact lives in the store's JSON answer (dotted paths).
+    store_fields: dict[str, str] = Field(
+        default_factory=lambda: {
+            "status": "status",
+            "email": "customer.email",
+            "phone": "customer.phone",
+            "eta": "delivery.eta",
+            "carrier": "delivery.carrier",
+            "refund_status": "refund.status",
+            "refund_amount": "refund.amount",
+        }
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     smtp_receiver_port: int | None = None
+    smtp_receiver_host: str = "127.0.0.1"
+    imap_poll_seconds: int = Field(default=60, ge=5)
     mail_domain: str = "ventanilla.local"
 
     @model_validator(mode="after")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ventanilla.channels.base import InboundMessage, SenderIdentity
 from ventanilla.domain.enums import AuthorType, ChannelKind, IdentityKind, Role
-from ventanilla.services import auth, contacts, inbound, outbound, outbox
+from ventanilla.services import auth, contacts, inbound, knowledge, outbound, outbox
+from ventanilla.services.demo_kb import ARTICLES
 from ventanilla.services.uow import UowFactory
 from ventanilla.storage.models import Inbox, Team, TeamMember, User
 
@@ -55,6 +57,7 @@ def load(uow_factory: UowFactory) -> DemoInfo:
         if created:
             _people(s)
             _inboxes(s)
+            knowledge.upsert_many(s, ARTICLES, None)
         tokens = {}
         for user in s.scalars(select(User).where(User.role.in_(["admin", "agent"]))).all():
             tokens[user.email] = auth.issue_token(s, user, "demo")
@@ -125,3 +128,28 @@ def _history(uow_factory: UowFactory) -> None:
             uow.session.flush()
             outbox.cancel(uow.session, f"deliver:{msg.id}")
             uow.commit()
+
+
+DEMO_STORE_KEY = "demo-store-key-0001"
+
+# The demo store's orders, served by web/demo_store.py to the assistant's connector.
+ORDERS: dict[str, dict[str, Any]] = {
+    "10023": {
+        "id": "10023",
+        "status": "shipped",
+        "customer": {"email": "maria@example.com", "phone": "+34600111222"},
+        "delivery": {"carrier": "SEUR", "eta": "2026-11-27"},
+    },
+    "10045": {
+        "id": "10045",
+        "status": "processing",
+        "customer": {"email": "john@example.com"},
+        "delivery": {"carrier": "Correos Express", "eta": "2026-11-30"},
+    },
+    "10051": {
+        "id": "10051",
+        "status": "returned",
+        "customer": {"email": "maria@example.com"},
+        "refund": {"status": "issued", "amount": "24,00 €"},
+    },
+}

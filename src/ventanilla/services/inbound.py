@@ -19,7 +19,8 @@ from ventanilla.domain.enums import (
 )
 from ventanilla.domain.errors import InvalidInput, NotFound
 from ventanilla.domain.events import ConversationStatusChanged, MessageCreated
-from ventanilla.services import contacts
+from ventanilla.services import contacts, outbox
+from ventanilla.services.assistant_rules import assistant_on
 from ventanilla.services.attachments import store_inbound_attachments
 from ventanilla.services.sanitize import clean_html
 from ventanilla.services.uow import UnitOfWork, UowFactory
@@ -104,6 +105,8 @@ def _receive(uow: UnitOfWork, inbox_id: int, msg: InboundMessage) -> Received:
     s.flush()
     s.refresh(message, ["attachments"])
     uow.emit(MessageCreated(conv.id, conv.contact_id, message.id, False, message_view(message)))
+    if not msg.automatic and assistant_on(inbox):
+        outbox.enqueue(s, "assistant_turn", {"message_id": message.id}, f"assistant:{message.id}")
     return Received(message.id, conv.id, contact.id, duplicate=False, automatic=msg.automatic)
 
 

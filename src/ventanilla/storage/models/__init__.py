@@ -8,6 +8,7 @@ from ventanilla.storage.models.conversations import (
     Inbox,
     Message,
 )
+from ventanilla.storage.models.knowledge import KbArticle, KbArticleVersion, Resolution
 from ventanilla.storage.models.operations import OutboxJob, RawEvent, WebhookSubscription
 from ventanilla.storage.models.people import (
     ApiToken,
@@ -29,9 +30,12 @@ __all__ = [
     "ConversationOffer",
     "EmailThreadRef",
     "Inbox",
+    "KbArticle",
+    "KbArticleVersion",
     "Message",
     "OutboxJob",
     "RawEvent",
+    "Resolution",
     "Team",
     "TeamMember",
     "User",

@@ -1,0 +1,131 @@
+"""The assistant as first responder: one turn per customer message, in the conversation."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from ventanilla.assistant import AssistantState, Decision, DecisionKind
+from ventanilla.assistant.engine import Turn
+from ventanilla.domain.clock import utcnow
+from ventanilla.domain.enums import AuthorType, ConversationStatus, Direction
+from ventanilla.domain.events import ConversationStatusChanged
+from ventanilla.services import outbound, resolutions
+from ventanilla.services.assistant_actions import ActionOutcome, run_action
+from ventanilla.services.assistant_rules import assistant_on
+from ventanilla.services.uow import UnitOfWork
+from ventanilla.storage.models import Conversation, Inbox, Message
+
+if TYPE_CHECKING:
+    from ventanilla.bootstrap import Container
+
+
+@dataclass(frozen=True)
+class TurnInput:
+    conversation_id: int
+    contact_id: int
+    text: str
+    state: AssistantState
+
+
+async def run_turn(container: Container, message_id: int) -> Decision | None:
+    """Answer, clarify, act or hand off for one inbound message. Idempotent per message."""
+    runtime = container.assistant
+    if runtime is None:
+        return None
+    prepared = await asyncio.to_thread(_prepare, container, message_id)
+    if prepared is None:
+        return None
+    engine = await asyncio.to_thread(runtime.engine, container.uow)
+    if engine is None:
+        return None
+    turn = await asyncio.to_thread(engine.turn, prepared.state, prepared.text)
+    outcome = None
+    if turn.decision.kind is DecisionKind.ACT:
+        outcome = await run_action(container, prepared.conversation_id, turn.decision)
+    summary = engine.summary(turn).as_text("es") if _hands_off(turn, outcome) else None
+    await asyncio.to_thread(_apply, container, message_id, prepared, turn, outcome, summary)
+    return turn.decision
+
+
+def _prepare(container: Container, message_id: int) -> TurnInput | None:
+    with container.uow() as uow:
+        s = uow.session
+        msg = s.get(Message, message_id)
+        if msg is None or msg.direction != Direction.INBOUND.value or msg.private:
+            return None
+        if msg.meta.get("automatic") == "1" or not msg.text.strip():
+            return None
+        conv = s.get(Conversation, msg.conversation_id)
+        inbox = s.get(Inbox, msg.inbox_id) if msg.inbox_id else None
+        if conv is None or inbox is None or not assistant_on(inbox):
+            return None
+        state = AssistantState.from_dict(conv.assistant_state)
+        if conv.assignee_id is not None or state.handed_off:
+            return None  # a person has it
+        if state_seen(conv, message_id):
+            return None
+        return TurnInput(conv.id, conv.contact_id, msg.text, state)
+
+
+def state_seen(conv: Conversation, message_id: int) -> bool:
+    return int((conv.assistant_state or {}).get("_last_message_id", 0)) >= message_id
+
+
+def _hands_off(turn: Turn, outcome: ActionOutcome | None) -> bool:
+    return turn.decision.kind is DecisionKind.HANDOFF or bool(outcome and outcome.handoff)
+
+
+def _apply(
+    container: Container,
+    message_id: int,
+    prepared: TurnInput,
+    turn: Turn,
+    outcome: ActionOutcome | None,
+    summary: str | None,
+) -> None:
+    decision = turn.decision
+    with container.uow() as uow:
+        s = uow.session
+        conv = s.get(Conversation, prepared.conversation_id)
+        if conv is None or state_seen(conv, message_id):
+            return
+        newer = s.scalars(
+            select(Message.id).where(
+                Message.conversation_id == conv.id,
+                Message.id > message_id,
+                Message.author_type == AuthorType.AGENT.value,
+            )
+        ).first()
+        if newer is not None or conv.assignee_id is not None:
+            return  # a person answered meanwhile; the assistant stays quiet
+        state = decision.state
+        text = outcome.reply if outcome else decision.reply
+        if summary is not None:
+            state = AssistantState.from_dict({**state.to_dict(), "handed_off": True})
+            _hand_off(uow, conv, summary)
+        conv.assistant_state = {
+            **state.to_dict(),
+            "_last_message_id": message_id,
+            "_sentiment": turn.sentiment.label,
+        }
+        conv.language = decision.language
+        if text:
+            outbound.post(uow, conv.id, outbound.Reply(text, AuthorType.ASSISTANT, automatic=True))
+        resolutions.after_decision(uow, conv, decision)
+        uow.commit()
+
+
+def _hand_off(uow: UnitOfWork, conv: Conversation, summary: str) -> None:
+    outbound.post(uow, conv.id, outbound.Reply(summary, AuthorType.SYSTEM, private=True))
+    tags = list(conv.tags or [])
+    if "handoff" not in tags:
+        conv.tags = [*tags, "handoff"]
+    if conv.status != ConversationStatus.OPEN.value:
+        old = conv.status
+        conv.status = ConversationStatus.OPEN.value
+        uow.emit(ConversationStatusChanged(conv.id, conv.contact_id, old, conv.status))
+    conv.updated_at = utcnow()

@@ -1,0 +1,196 @@
+"""The assistant answering first in real conversations, with the demo knowledge base."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from tests.helpers import make_inbox
+from ventanilla.bootstrap import Container
+from ventanilla.channels.base import InboundMessage, SenderIdentity
+from ventanilla.config import Settings
+from ventanilla.domain.enums import ChannelKind, IdentityKind
+from ventanilla.jobs.runner import OutboxRunner
+from ventanilla.services import inbound, knowledge, resolutions
+from ventanilla.services.demo_kb import ARTICLES
+from ventanilla.storage.models import Conversation, Message, Resolution
+
+ORDERS = {
+    "10023": {
+        "status": "shipped",
+        "customer": {"email": "maria@example.com"},
+        "delivery": {"carrier": "SEUR", "eta": "2026-11-27"},
+    },
+}
+
+
+def store(request: httpx.Request) -> httpx.Response:
+    if request.headers.get("x-store-key") != "k":
+        return httpx.Response(401)
+    order = request.url.path.rsplit("/", 1)[-1]
+    if order in ORDERS:
+        return httpx.Response(200, content=json.dumps(ORDERS[order]))
+    return httpx.Response(404)
+
+
+@pytest.fixture
+def bot(settings: Settings) -> Iterator[Container]:
+    s = settings.model_copy(
+        update={
+            "assistant_enabled": True,
+            "store_order_url": "http://store.test/orders/{order}",
+            "store_auth_header": "x-store-key: k",
+        }
+    )
+    c = Container(s, http=httpx.AsyncClient(transport=httpx.MockTransport(store)))
+    with c.uow() as uow:
+        knowledge.upsert_many(uow.session, ARTICLES, None)
+        uow.commit()
+    yield c
+    c.engine.dispose()
+
+
+class Chat:
+    def __init__(self, container: Container, channel: str, sender: SenderIdentity) -> None:
+        self.c = container
+        self.inbox = make_inbox(container, channel)
+        self.sender = sender
+        self.channel = ChannelKind(channel)
+        self.n = 0
+        self.conversation_id = 0
+
+    def say(self, text: str) -> str:
+        """Send a customer message, run the jobs, return what the assistant answered."""
+        self.n += 1
+        got = inbound.receive(
+            self.c.uow,
+            self.inbox,
+            InboundMessage(
+                channel=self.channel, external_id=f"m{self.n}", sender=self.sender, text=text
+            ),
+        )
+        self.conversation_id = got.conversation_id
+        asyncio.run(drain(self.c))
+        with self.c.uow() as uow:
+            rows = uow.session.scalars(
+                select(Message).where(
+                    Message.conversation_id == got.conversation_id,
+                    Message.id > got.message_id,
+                    Message.author_type == "assistant",
+                )
+            ).all()
+            return "\n".join(m.text for m in rows)
+
+    def conversation(self) -> Conversation:
+        with self.c.uow() as uow:
+            conv = uow.session.get(Conversation, self.conversation_id)
+            assert conv is not None
+            return conv
+
+    def notes(self) -> list[str]:
+        with self.c.uow() as uow:
+            return list(
+                uow.session.scalars(
+                    select(Message.text).where(
+                        Message.conversation_id == self.conversation_id, Message.private
+                    )
+                ).all()
+            )
+
+
+async def drain(container: Container) -> None:
+    runner = OutboxRunner(container)
+    for _ in range(10):
+        if not await runner.run_once():
+            return
+
+
+def visitor(name: str = "v1") -> SenderIdentity:
+    return SenderIdentity(IdentityKind.VISITOR, name)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_it_answers_in_the_customers_language_from_the_knowledge_base(bot: Container) -> None:
+    chat = Chat(bot, "webchat", visitor())
+    assert "4,90" in chat.say("¿Cuánto cuesta el envío?")
+    english = Chat(bot, "webchat", visitor("v2"))
+    reply = english.say("How much does shipping cost?")
+    assert "4.90" in reply and "free" in reply
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_english_question_about_a_spanish_only_article_says_so(bot: Container) -> None:
+    chat = Chat(bot, "webchat", visitor())
+    reply = chat.say("Do you have a discount for coffee shops?")
+    assert "15 %" in reply
+    assert "only available in Spanish" in reply
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_asking_for_a_person_hands_off_with_a_summary_and_the_bot_steps_back(
+    bot: Container,
+) -> None:
+    chat = Chat(bot, "webchat", visitor())
+    reply = chat.say("Quiero hablar con una persona, mi pedido 10023 no llega")
+    assert "persona" in reply
+    conv = chat.conversation()
+    assert "handoff" in conv.tags and conv.status == "open" and conv.assignee_id is None
+    [summary] = chat.notes()
+    assert "10023" in summary
+    assert chat.say("¿Hola?") == ""  # a person has it now: the assistant stays quiet
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_order_status_is_only_revealed_to_the_verified_owner(bot: Container) -> None:
+    owner = Chat(
+        bot, "email", SenderIdentity(IdentityKind.EMAIL, "maria@example.com", verified=True)
+    )
+    reply = owner.say("¿Dónde está mi pedido 10023?")
+    assert "shipped" in reply and "SEUR" in reply
+    stranger = Chat(bot, "webchat", visitor("nosy"))
+    reply = stranger.say("¿Dónde está mi pedido 10023?")
+    assert "shipped" not in reply and "privacidad" in reply
+    assert "handoff" in stranger.conversation().tags
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_confirmed_answer_counts_as_resolved_and_silence_is_assumed(bot: Container) -> None:
+    chat = Chat(bot, "webchat", visitor())
+    chat.say("¿Aceptáis PayPal?")
+    chat.say("Sí, gracias, era eso")
+    silent = Chat(bot, "webchat", visitor("v9"))
+    silent.say("¿Cómo cambio la molienda de mi suscripción?")
+    with bot.uow() as uow:
+        assert resolutions.sweep_assumed(uow, timedelta(seconds=-1)) == 1
+        uow.commit()
+    with bot.uow() as uow:
+        states = {r.conversation_id: r.status for r in uow.session.scalars(select(Resolution))}
+    assert states == {chat.conversation_id: "confirmed", silent.conversation_id: "assumed"}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_automatic_mail_never_gets_an_assistant_reply(bot: Container) -> None:
+    inbox = make_inbox(bot, "email")
+    got = inbound.receive(
+        bot.uow,
+        inbox,
+        InboundMessage(
+            channel=ChannelKind.EMAIL,
+            external_id="auto-1",
+            text="Estoy fuera de la oficina",
+            sender=SenderIdentity(IdentityKind.EMAIL, "away@example.com"),
+            automatic=True,
+        ),
+    )
+    asyncio.run(drain(bot))
+    with bot.uow() as uow:
+        authors = uow.session.scalars(
+            select(Message.author_type).where(Message.conversation_id == got.conversation_id)
+        ).all()
+    assert list(authors) == ["customer"]
