@@ -11,8 +11,9 @@ from fastapi.templating import Jinja2Templates
 from ventanilla.domain.enums import ChannelKind
 from ventanilla.domain.errors import NotFound
 from ventanilla.i18n import pick_language, translate
-from ventanilla.services import directory
+from ventanilla.services import directory, help_center
 from ventanilla.web.deps import UowDep
+from ventanilla.web.ui.markdown import render
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -41,6 +42,40 @@ def store(request: Request, uow: UowDep, lang: str | None = None) -> HTMLRespons
             "products": products,
         },
     )
+
+
+def _lang(value: str) -> str:
+    if value not in ("es", "en"):
+        raise NotFound(f"no help center in {value!r}")
+    return value
+
+
+@router.get("/help/{lang}", response_class=HTMLResponse)
+def help_index(request: Request, lang: str, uow: UowDep) -> HTMLResponse:
+    language = _lang(lang)
+    context = {
+        "lang": language,
+        "t": lambda key: translate(key, language),
+        "article": None,
+        "title": translate("store.help", language),
+        "articles": help_center.public_articles(uow, language),
+    }
+    return templates.TemplateResponse(request, "help.html", context)
+
+
+@router.get("/help/{lang}/{slug}", response_class=HTMLResponse)
+def help_article(request: Request, lang: str, slug: str, uow: UowDep) -> HTMLResponse:
+    language = _lang(lang)
+    article, others = help_center.public_article(uow, language, slug)
+    context = {
+        "lang": language,
+        "t": lambda key: translate(key, language),
+        "article": article,
+        "title": article.title,
+        "body": render(article.body),
+        "others": others,
+    }
+    return templates.TemplateResponse(request, "help.html", context)
 
 
 @router.get("/static/{name}")
