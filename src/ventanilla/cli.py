@@ -86,23 +86,26 @@ def serve(
 
 
 @app.command()
-def worker(batch: int = 20) -> None:
+def worker(batch: int | None = None) -> None:
     """Run outbox deliveries and webhooks; start as many as you like."""
     from ventanilla.bootstrap import Container
+    from ventanilla.jobs.queue import JobQueue
     from ventanilla.jobs.runner import OutboxRunner
 
     settings = _settings()
 
     async def main() -> None:
         container = Container(settings)
-        runner = OutboxRunner(container, batch=batch)
+        jobs = JobQueue(container, runner=OutboxRunner(container, batch=batch))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
+        await jobs.start()
         typer.echo("worker started")
-        await runner.run_forever(stop)
+        await stop.wait()
+        await jobs.stop()
         await container.aclose()
 
     asyncio.run(main())

@@ -101,8 +101,20 @@ class ApiChannel:
             resp = await self._http.post(self._callback, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise TransientSendError(f"callback unreachable: {exc.__class__.__name__}") from exc
-        if resp.status_code == 429 or resp.status_code >= 500:
-            raise TransientSendError(f"callback answered {resp.status_code}")
-        if resp.status_code >= 400:
-            raise PermanentSendError(f"callback refused the message: {resp.status_code}")
+        status = resp.status_code
+        if status in (408, 425, 429) or status >= 500:
+            raise TransientSendError(f"callback answered {status}")
+        if status >= 400:
+            raise PermanentSendError(f"callback refused the message: {status}{_said(resp)}")
+        if status >= 300:  # never followed: the message would silently go nowhere
+            raise PermanentSendError(f"callback answered a redirect ({status}); set the final URL")
         return SendResult(external_id=message.idempotency_key)
+
+
+def _said(resp: httpx.Response) -> str:
+    """The start of the receiver's explanation, if it gave a readable one."""
+    try:
+        said = " ".join(resp.text.split())[:200]
+    except (UnicodeDecodeError, LookupError):
+        return ""
+    return f" ({said})" if said else ""

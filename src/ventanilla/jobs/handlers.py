@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ventanilla.channels.base import OutboundMessage, PermanentSendError, TransientSendError
 from ventanilla.channels.registry import build_adapter
 from ventanilla.domain.enums import CHANNEL_IDENTITY, ChannelKind, DeliveryStatus
+from ventanilla.domain.errors import InvalidInput
 from ventanilla.services import webhooks
 from ventanilla.services.delivery import updated_event
 from ventanilla.services.outbox import ClaimedJob
@@ -52,7 +53,10 @@ async def deliver(container: Container, job: ClaimedJob) -> None:
     plan = _plan_delivery(container, message_id, job.idempotency_key)
     if plan is None:
         return
-    adapter = build_adapter(plan.channel, plan.settings, plan.secret, container.http)
+    try:
+        adapter = build_adapter(plan.channel, plan.settings, plan.secret, container.http)
+    except InvalidInput as exc:
+        raise PermanentSendError(str(exc)) from exc
     result = await adapter.send(plan.message)
     with container.uow() as uow:
         msg = uow.session.get(Message, message_id)
@@ -139,5 +143,6 @@ async def call_webhook(container: Container, job: ClaimedJob) -> None:
         resp = await container.http.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         raise TransientSendError(f"webhook unreachable: {exc.__class__.__name__}") from exc
-    if resp.status_code >= 300:
+    if not 200 <= resp.status_code < 300:
+        # Receivers fail in many ways (deploys, 404 while a route moves): retry until given up.
         raise TransientSendError(f"webhook answered {resp.status_code}")

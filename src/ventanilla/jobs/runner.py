@@ -1,35 +1,51 @@
-"""Runs outbox jobs: in-process in embedded mode, in `ventanilla worker` when scaled out."""
+"""Executes outbox jobs: one by id when the job queue hands it over, or in sweeps of due rows."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ventanilla.channels.base import PermanentSendError, TransientSendError
+from ventanilla.domain.clock import utcnow
 from ventanilla.domain.enums import DeliveryStatus
 from ventanilla.jobs.handlers import run_job
 from ventanilla.services import outbox
 from ventanilla.services.delivery import updated_event
-from ventanilla.services.outbox import ClaimedJob
+from ventanilla.services.outbox import ClaimedJob, Outcome
 from ventanilla.storage.models import Message
 
 if TYPE_CHECKING:
     from ventanilla.bootstrap import Container
 
 log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
 
 
 class OutboxRunner:
-    def __init__(self, container: Container, batch: int = 20, idle_s: float = 1.0) -> None:
+    """Safe with any number of runners in any number of processes: every job is leased first."""
+
+    def __init__(
+        self,
+        container: Container,
+        batch: int | None = None,
+        idle_s: float | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        s = container.settings
         self.container = container
-        self.batch = batch
-        self.idle_s = idle_s
+        self.batch = batch or s.worker_concurrency
+        self.idle_s = s.outbox_sweep_seconds if idle_s is None else idle_s
+        self.lease = timedelta(seconds=s.outbox_lease_seconds)
+        self.clock = clock
+        self._slots = asyncio.Semaphore(s.worker_concurrency)
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self) -> None:
-        """Thread-safe: called after commits, possibly from worker threads."""
+        """Thread-safe: start the next sweep now instead of after the idle pause."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
@@ -42,7 +58,17 @@ class OutboxRunner:
         else:
             loop.call_soon_threadsafe(self._wake.set)
 
+    async def execute(self, job_id: int) -> bool:
+        """Run one job if it is still due; False when it is done or someone else holds it."""
+        async with self._slots:
+            job = await asyncio.to_thread(self._claim_one, job_id)
+            if job is None:
+                return False
+            await self._execute(job)
+            return True
+
     async def run_once(self) -> int:
+        """One sweep: lease every due job (up to the batch size) and run them."""
         jobs = await asyncio.to_thread(self._claim)
         if jobs:
             await asyncio.gather(*(self._execute(j) for j in jobs))
@@ -53,8 +79,8 @@ class OutboxRunner:
         while not stop.is_set():
             try:
                 done = await self.run_once()
-            except Exception:  # keep the loop alive; the row's lease brings the job back
-                log.exception("outbox round failed")
+            except Exception:  # keep sweeping; the rows' leases bring the jobs back
+                log.exception("outbox sweep failed")
                 done = 0
             if done:
                 continue
@@ -66,9 +92,15 @@ class OutboxRunner:
 
     def _claim(self) -> list[ClaimedJob]:
         with self.container.uow() as uow:
-            jobs = outbox.claim(uow.session, self.batch)
+            jobs = outbox.claim(uow.session, self.batch, self.clock(), self.lease)
             uow.commit()
             return jobs
+
+    def _claim_one(self, job_id: int) -> ClaimedJob | None:
+        with self.container.uow() as uow:
+            job = outbox.claim_one(uow.session, job_id, self.clock(), self.lease)
+            uow.commit()
+            return job
 
     async def _execute(self, job: ClaimedJob) -> None:
         try:
@@ -78,7 +110,7 @@ class OutboxRunner:
         except PermanentSendError as exc:
             await asyncio.to_thread(self._failed, job, str(exc), True)
         except Exception as exc:
-            log.exception("job %s failed", job.id)
+            log.exception("outbox job %s failed", job.id)
             await asyncio.to_thread(
                 self._failed, job, f"internal error: {exc.__class__.__name__}", False
             )
@@ -87,17 +119,21 @@ class OutboxRunner:
 
     def _done(self, job: ClaimedJob) -> None:
         with self.container.uow() as uow:
-            outbox.mark_done(uow.session, job.id)
+            outbox.mark_done(uow.session, job.id, self.clock())
             uow.commit()
 
     def _failed(self, job: ClaimedJob, error: str, permanent: bool) -> None:
         with self.container.uow() as uow:
-            gave_up = outbox.mark_failed(uow.session, job, error, permanent)
-            if gave_up and job.kind == "deliver":
+            outcome = outbox.mark_failed(uow.session, job, error, permanent, self.clock())
+            if outcome is Outcome.DEAD and job.kind == "deliver":
                 msg = uow.session.get(Message, int(job.payload["message_id"]))
-                if msg is not None:
+                if msg is not None and msg.delivery_status == DeliveryStatus.QUEUED.value:
                     msg.delivery_status = DeliveryStatus.FAILED.value
                     msg.delivery_error = error[:2000]
                     uow.session.flush()
                     uow.emit(updated_event(uow.session, msg))
             uow.commit()
+        if outcome is Outcome.RETRY:
+            log.info("outbox job %s will be retried: %s", job.id, error)
+        elif outcome is Outcome.DEAD:
+            log.warning("outbox job %s given up: %s", job.id, error)

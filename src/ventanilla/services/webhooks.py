@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
+import uuid
 from typing import Any
 
 from sqlalchemy import select
@@ -29,15 +29,12 @@ def enqueue_for_events(session: Session, events: list[Event]) -> None:
                 continue
             if isinstance(ev, MessageCreated) and ev.private:
                 continue
-            key = f"webhook:{sub.id}:{ev.name}:{_event_ref(ev)}"
+            # One delivery id per (subscription, occurrence); retries reuse it. Two identical
+            # occurrences (resolved, reopened, resolved again) are two deliveries.
+            key = f"webhook:{sub.id}:{ev.name}:{uuid.uuid4().hex}"
             outbox.enqueue(
                 session, "webhook", {"subscription_id": sub.id, "body": ev.payload()}, key
             )
-
-
-def _event_ref(ev: Event) -> str:
-    body = json.dumps(ev.payload(), sort_keys=True, default=str).encode()
-    return hashlib.sha256(body).hexdigest()[:32]
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from ventanilla import __version__
 from ventanilla.bootstrap import Container
 from ventanilla.config import Settings
-from ventanilla.jobs.runner import OutboxRunner
+from ventanilla.jobs.queue import JobQueue
 from ventanilla.web import errors, stream, widget
 from ventanilla.web.api import channel, contacts, conversations, directory
 from ventanilla.web.ui import pages
@@ -25,10 +25,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         await container.bus.start()
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
-        if container.settings.run_jobs_in_process:
-            runner = OutboxRunner(container)
-            container.on_commit_wake(runner)
-            tasks.append(asyncio.create_task(runner.run_forever(stop)))
+        jobs = JobQueue(container, execute=container.settings.run_jobs_in_process)
+        await jobs.start()
         try:
             yield
         finally:
@@ -36,6 +34,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(task, timeout=5)
+            await jobs.stop()
             await container.aclose()
 
     app = FastAPI(
