@@ -31,11 +31,6 @@ class Settings(BaseSettings):
         "text/plain",
     )
     run_jobs_in_process: bool = True
-    # Outbox: a job whose worker dies is retried once its lease runs out.
-    outbox_lease_seconds: float = Field(default=60.0, gt=0)
-    outbox_sweep_seconds: float = Field(default=1.0, gt=0)
-    worker_concurrency: int = Field(default=20, ge=1, le=1000)
-    job_queue_name: str = "ventanilla:jobs"
     # Serve the demo store's order API (public demo data) for the assistant's connector.
     demo: bool = False
     # Outbox: a job whose worker dies is retried once its lease runs out.
