@@ -1,0 +1,202 @@
+"""Evaluate the assistant on the public data sets in ../shared/datasets.
+
+Prepares temporary CSV files from each data set, runs
+``ventanilla eval assistant`` (the production code path) on each, and prints one table
+next to the published baselines. Usage:
+
+    python bench/eval_assistant.py [--only NAME ...] [--json-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / ".." / "shared" / "datasets"
+Rows = list[dict[str, str]]
+
+
+@dataclass
+class Suite:
+    name: str
+    train: Rows
+    test: Rows
+    answers: Rows
+    lang: str
+    baseline: str
+
+
+def _bitext(train_release: str) -> Suite:
+    eight = [
+        {"text": r["utterance"], "intent": r["intent"]}
+        for r in csv.DictReader((DATA / "bitext/intents_8k.csv").open(encoding="utf-8-sig"))
+    ]
+    four_raw = list(csv.DictReader((DATA / "bitext/support_with_responses_4k.csv").open()))
+    four = [{"text": r["instruction"], "intent": r["intent"]} for r in four_raw]
+    answers: dict[str, str] = {}
+    for r in four_raw:
+        answers.setdefault(r["intent"], r["response"].split("\n")[0])
+    answer_rows = [{"intent": k, "answer": v} for k, v in answers.items()]
+    train, test = (eight, four) if train_release == "8k" else (four, eight)
+    other = "4k" if train_release == "8k" else "8k"
+    return Suite(f"bitext {train_release}->{other}", train, test, answer_rows, "en", "—")
+
+
+def _clinc() -> Suite:
+    data = json.loads((DATA / "clinc150/data_full_dev.json").read_text())
+    train = [{"text": t, "intent": i} for t, i in data["train"]]
+    test = [{"text": t, "intent": i} for t, i in data["val"]]
+    test += [{"text": t, "intent": "oos"} for t, _ in data["oos_val"]]
+    return Suite("clinc150 (val + oos)", train, test, [], "en",
+                 "BERT: 96.9 in-scope acc, 40.3 oos recall")
+
+
+def _banking_10shot() -> Suite:
+    by_intent: dict[str, list[str]] = defaultdict(list)
+    for r in csv.DictReader((DATA / "banking77/train.csv").open()):
+        by_intent[r["category"]].append(r["text"])
+    rng = random.Random(77)
+    train, test = [], []
+    for intent in sorted(by_intent):
+        texts = by_intent[intent][:]
+        rng.shuffle(texts)
+        train += [{"text": t, "intent": intent} for t in texts[:10]]
+        test += [{"text": t, "intent": intent} for t in texts[10:30]]
+    return Suite("banking77 10-shot", train, test, [], "en", "USE+ConveRT: 85.19 acc")
+
+
+def _lines(folder: Path) -> list[tuple[str, str]]:
+    texts = (folder / "seq.in").read_text().splitlines()
+    labels = (folder / "label").read_text().splitlines()
+    return list(zip(texts, labels, strict=True))
+
+
+def _banking_oos() -> Suite:
+    root = DATA / "banking77-oos"
+    train = [{"text": t, "intent": i} for t, i in _lines(root / "train")]
+    test = [{"text": t, "intent": i} for t, i in _lines(root / "valid")]
+    for folder in (root / "id-oos/valid", root / "ood-oos/valid"):
+        test += [{"text": t, "intent": "oos"} for t, _ in _lines(folder)]
+    return Suite("banking77-oos (valid)", train, test, [], "en", "—")
+
+
+def _schuster_rows(path: Path) -> Rows:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and parts[2].strip():
+            rows.append({"text": parts[2].strip(), "intent": parts[0].replace("/", "_")})
+    return rows
+
+
+def _schuster(lang: str) -> Suite | None:
+    root = DATA / "schuster2019-es"
+    train = _schuster_rows(root / "train-es.tsv")
+    for name in (f"test-{lang}.tsv", f"{lang}/test-{lang}.tsv", f"eval-{lang}.tsv",
+                 f"{lang}/eval-{lang}.tsv"):
+        if (root / name).is_file():
+            test = _schuster_rows(root / name)
+            label = f"schuster {lang} ({Path(name).stem}, es KB)"
+            return Suite(label, train, test, [], lang, "—")
+    return None
+
+
+def _thousand_articles() -> Suite:
+    """CLINC150 training texts split into ~1,000 articles, for the latency figure."""
+    data = json.loads((DATA / "clinc150/data_full_dev.json").read_text())
+    counts: dict[str, int] = defaultdict(int)
+    train = []
+    for text, intent in data["train"]:
+        train.append({"text": text, "intent": f"{intent}_{counts[intent] // 15}"})
+        counts[intent] += 1
+    test = [{"text": t, "intent": "n/a"} for t, _ in data["val"][:1000]]
+    return Suite("latency, 1,050 articles", train, test, [], "en", "goal p99 < 50 ms")
+
+
+SUITES: dict[str, Callable[[], Suite | None]] = {
+    "bitext-8k": lambda: _bitext("8k"),
+    "bitext-4k": lambda: _bitext("4k"),
+    "clinc150": _clinc,
+    "banking77-10shot": _banking_10shot,
+    "banking77-oos": _banking_oos,
+    "schuster-es": lambda: _schuster("es"),
+    "schuster-en": lambda: _schuster("en"),
+    "latency-1000": _thousand_articles,
+}
+
+
+def _write(path: Path, rows: Rows, columns: tuple[str, ...]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows({c: r[c] for c in columns} for r in rows)
+
+
+def run_suite(suite: Suite, workdir: Path, json_dir: Path) -> dict[str, object]:
+    train, test = workdir / "train.csv", workdir / "test.csv"
+    _write(train, suite.train, ("text", "intent"))
+    _write(test, suite.test, ("text", "intent"))
+    slug = "".join(c if c.isalnum() else "-" for c in suite.name.lower()).strip("-")
+    out = json_dir / f"{slug}.json"
+    command = [sys.executable, "-m", "ventanilla.assistant.eval_cli", "assistant",
+               "--train", str(train), "--test", str(test), "--lang", suite.lang,
+               "--json", str(out)]
+    if suite.answers:
+        answers = workdir / "answers.csv"
+        _write(answers, suite.answers, ("intent", "answer"))
+        command += ["--answers", str(answers)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{suite.name}: evaluation failed\n{done.stderr}")
+    figures: dict[str, object] = json.loads(out.read_text())
+    return figures
+
+
+COLUMNS = ("n", "top1", "resolved", "resolved_direct", "clarified", "wrong", "handoff",
+           "oos_handoff", "p50_ms", "p99_ms")
+
+
+def print_table(results: list[tuple[Suite, dict[str, object]]]) -> None:
+    header = ["suite", *COLUMNS, "published baseline"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for suite, figures in results:
+        cells = [suite.name, *(str(figures.get(c, "")) for c in COLUMNS), suite.baseline]
+        print("| " + " | ".join(cells) + " |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Evaluate the assistant on public data.")
+    parser.add_argument("--only", nargs="*", choices=sorted(SUITES), default=None)
+    parser.add_argument("--json-dir", type=Path, default=None)
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        print(f"data sets not found at {DATA.resolve()}; nothing to evaluate")
+        return
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        json_dir = args.json_dir or Path(tmp)
+        json_dir.mkdir(parents=True, exist_ok=True)
+        for name in args.only or list(SUITES):
+            suite = SUITES[name]()
+            if suite is None:
+                print(f"{name}: data not present, skipped", file=sys.stderr)
+                continue
+            print(f"running {suite.name} ({len(suite.train)} train, {len(suite.test)} test)",
+                  file=sys.stderr)
+            results.append((suite, run_suite(suite, Path(tmp), json_dir)))
+    print_table(results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Rebuild src/ventanilla/assistant/models/sentiment.npz from the UMSAB tweets.
+
+Reads ../shared/datasets/umsab-sentiment (Spanish and English; train split for training,
+val split held out for the report), trains one multinomial logistic regression for both
+languages and writes the weights (a few kB). Usage:
+
+    python scripts/build_sentiment_model.py [--data DIR] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from ventanilla.assistant.embeddings import default_encoder
+from ventanilla.assistant.knowledge import Language
+from ventanilla.assistant.sentiment import LABELS, MODEL_PATH, features, normalize_tweet
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT / ".." / "shared" / "datasets" / "umsab-sentiment"
+FOLDERS: dict[Language, str] = {"es": "spanish", "en": "english"}
+L2 = 1e-3
+ITERATIONS = 600
+LEARNING_RATE = 0.05
+
+
+def load_split(data: Path, language: Language, split: str) -> tuple[list[str], list[int]]:
+    folder = data / FOLDERS[language]
+    texts = (folder / f"{split}_text.txt").read_text(encoding="utf-8").split("\n")
+    labels = (folder / f"{split}_labels.txt").read_text(encoding="utf-8").split("\n")
+    pairs = [(t, int(v)) for t, v in zip(texts, labels, strict=False) if v.strip()]
+    return [t for t, _ in pairs], [v for _, v in pairs]
+
+
+def featurize(texts: list[str], language: Language) -> npt.NDArray[np.float32]:
+    clean = [normalize_tweet(t) for t in texts]
+    return features(default_encoder().encode(clean), clean, [language] * len(clean))
+
+
+def train(x: npt.NDArray[np.float32], y: npt.NDArray[np.int64]) -> tuple[
+    npt.NDArray[np.float32], npt.NDArray[np.float32]
+]:
+    """Full-batch softmax regression with L2, optimised with Adam (deterministic)."""
+    weights = np.zeros((x.shape[1], len(LABELS)), np.float32)
+    bias = np.zeros(len(LABELS), np.float32)
+    onehot = np.eye(len(LABELS), dtype=np.float32)[y]
+    m = np.zeros_like(weights)
+    v = np.zeros_like(weights)
+    for step in range(1, ITERATIONS + 1):
+        z = x @ weights + bias
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        grad = x.T @ (p - onehot) / len(x) + L2 * weights
+        bias -= 0.5 * (p - onehot).mean(axis=0)
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad * grad
+        m_hat = m / (1 - 0.9**step)
+        v_hat = v / (1 - 0.999**step)
+        weights -= LEARNING_RATE * m_hat / (np.sqrt(v_hat) + 1e-8)
+    return weights, bias
+
+
+def macro_f1(y: npt.NDArray[np.int64], pred: npt.NDArray[np.int64]) -> float:
+    scores = []
+    for c in range(len(LABELS)):
+        tp = int(((pred == c) & (y == c)).sum())
+        wrong = int(((pred == c) & (y != c)).sum()) + int(((pred != c) & (y == c)).sum())
+        scores.append(2 * tp / max(1, 2 * tp + wrong))
+    return 100 * float(np.mean(scores))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        raise SystemExit(f"UMSAB data not found at {args.data}")
+    xs, ys, held_out = [], [], {}
+    for language in FOLDERS:
+        texts, labels = load_split(args.data, language, "train")
+        xs.append(featurize(texts, language))
+        ys.append(np.asarray(labels, dtype=np.int64))
+        val_texts, val_labels = load_split(args.data, language, "val")
+        held_out[language] = (featurize(val_texts, language), np.asarray(val_labels, np.int64))
+    weights, bias = train(np.vstack(xs), np.concatenate(ys))
+    report = {}
+    for language, (x, y) in held_out.items():
+        report[language] = round(macro_f1(y, (x @ weights + bias).argmax(axis=1)), 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, weights=weights.astype(np.float16).astype(np.float32),
+                        bias=bias, labels=np.asarray(LABELS))
+    print(json.dumps({"held_out_macro_f1": report, "out": str(args.out)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The assistant engine: one call per customer message.
+
+Detects the language, embeds the message once, scores sentiment, retrieves candidate
+articles, recognises actions and asks the pure policy what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from ventanilla.assistant import intents
+from ventanilla.assistant.actions import ActionDetector
+from ventanilla.assistant.embeddings import Encoder, default_encoder
+from ventanilla.assistant.knowledge import Article, ArticleCatalog, Language
+from ventanilla.assistant.language import detect_language
+from ventanilla.assistant.policy import Policy, PolicyConfig, Signals
+from ventanilla.assistant.retrieval import Candidate, KnowledgeIndex
+from ventanilla.assistant.sentiment import SentimentModel, SentimentResult, default_model
+from ventanilla.assistant.state import ActionIntent, AssistantState, Decision
+from ventanilla.assistant.summary import HandoffSummary, build_handoff_summary
+
+
+@dataclass(frozen=True)
+class AssistantConfig:
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    actions: frozenset[ActionIntent] = frozenset()
+    default_language: Language = "es"
+    candidates: int = 5
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A decision together with the sentiment of the message that caused it."""
+
+    decision: Decision
+    sentiment: SentimentResult
+
+
+class Assistant:
+    """Build once per knowledge-base version; ``turn`` is safe to call from many threads."""
+
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        config: AssistantConfig | None = None,
+        *,
+        encoder: Encoder | None = None,
+        sentiment: SentimentModel | None = None,
+    ) -> None:
+        self.config = config or AssistantConfig()
+        self.encoder = encoder or default_encoder()
+        self.index = KnowledgeIndex(articles, self.encoder)
+        self.catalog = ArticleCatalog(self.index.articles)
+        self.sentiment = sentiment or default_model()
+        self._actions = ActionDetector(self.encoder, self.config.actions)
+        self._policy = Policy(self.config.policy, self.catalog)
+
+    def turn(
+        self, state: AssistantState | None, text: str, *, language: Language | None = None
+    ) -> Turn:
+        """Decide what to do with one customer message; keep ``decision.state`` for the next.
+
+        ``language`` skips detection when the channel already knows the customer's language.
+        """
+        state = state or AssistantState()
+        if language is None:
+            default = state.language or self.config.default_language
+            language = detect_language(text, default=default)
+        vector = self.index.embed(text)
+        mood = self.sentiment.analyze(text, language, embedding=vector)
+        candidates = tuple(self.index.search(vector, text, language, k=self.config.candidates))
+        orders = intents.order_numbers(text)
+        best = candidates[0].semantic if candidates else 0.0
+        signals = Signals(
+            text=text, language=language, candidates=candidates,
+            asks_for_human=intents.asks_for_human(text), frustrated=mood.frustrated,
+            action=self._actions.detect(vector, bool(orders), best), orders=orders,
+        )
+        return Turn(self._policy.decide(state, signals), mood)
+
+    def suggest(self, text: str, k: int = 3, *, include_internal: bool = True) -> list[Candidate]:
+        """Articles an agent might use for ``text`` (internal ones included)."""
+        language = detect_language(text, default=self.config.default_language)
+        vector = self.index.embed(text)
+        return self.index.search(vector, text, language, k=k, public_only=not include_internal)
+
+    def summary(self, turn: Turn) -> HandoffSummary:
+        """The hand-off note for the conversation as of ``turn``."""
+        return build_handoff_summary(
+            turn.decision.state, self.catalog, sentiment=turn.sentiment.label,
+            reason=turn.decision.reason,
+        )
+
+
+def enabled_actions(names: Collection[str]) -> frozenset[ActionIntent]:
+    """Parse action names from configuration (unknown names raise ``ValueError``)."""
+    return frozenset(ActionIntent(n) for n in names)

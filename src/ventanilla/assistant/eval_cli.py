@@ -1,0 +1,95 @@
+"""``ventanilla eval``: measure the assistant and the sentiment model on CSV files."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ventanilla.assistant.knowledge import Language
+
+app = typer.Typer(help="Evaluate the assistant and the sentiment model.", no_args_is_help=True)
+
+
+class LanguageChoice(StrEnum):
+    es = "es"
+    en = "en"
+    auto = "auto"
+
+
+LangOption = Annotated[
+    LanguageChoice, typer.Option("--lang", help="Language of the queries; auto detects it.")
+]
+JsonOption = Annotated[Path, typer.Option("--json", help="Where to write the figures.")]
+
+
+def _language(choice: LanguageChoice) -> Language | None:
+    if choice is LanguageChoice.es:
+        return "es"
+    if choice is LanguageChoice.en:
+        return "en"
+    return None
+
+
+def _write(figures: dict[str, object], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    typer.echo(json.dumps(figures, ensure_ascii=False))
+
+
+@app.command("assistant")
+def assistant_command(
+    train: Annotated[Path, typer.Option("--train", help="CSV with text,intent.")],
+    test: Annotated[Path, typer.Option("--test", help="CSV with text,intent (oos = none).")],
+    out: JsonOption,
+    answers: Annotated[
+        Path | None, typer.Option("--answers", help="CSV with intent,answer.")
+    ] = None,
+    lang: LangOption = LanguageChoice.auto,
+) -> None:
+    """Build a knowledge base from TRAIN, run every TEST query as a new conversation."""
+    from ventanilla.assistant.engine import Assistant
+    from ventanilla.assistant.evaluation import (
+        DataError,
+        articles_from_training,
+        evaluate_assistant,
+        read_rows,
+    )
+
+    language = _language(lang)
+    try:
+        train_rows = read_rows(train, ("text", "intent"))
+        test_rows = read_rows(test, ("text", "intent"))
+        answer_rows = read_rows(answers, ("intent", "answer")) if answers else []
+    except DataError as error:
+        raise typer.BadParameter(str(error)) from error
+    if not train_rows:
+        raise typer.BadParameter(f"{train}: no training rows")
+    answer_map = {r["intent"].strip(): r["answer"].strip() for r in answer_rows}
+    assistant = Assistant(articles_from_training(train_rows, answer_map, language))
+    _write(evaluate_assistant(assistant, test_rows, language), out)
+
+
+@app.command("sentiment")
+def sentiment_command(
+    test: Annotated[Path, typer.Option("--test", help="CSV with text,label.")],
+    out: JsonOption,
+    lang: LangOption = LanguageChoice.auto,
+) -> None:
+    """Score the sentiment model on labelled messages (negative / neutral / positive)."""
+    from ventanilla.assistant.evaluation import DataError, evaluate_sentiment, read_rows
+    from ventanilla.assistant.sentiment import default_model
+
+    try:
+        rows = read_rows(test, ("text", "label"))
+        figures = evaluate_sentiment(default_model(), rows, _language(lang))
+    except DataError as error:
+        raise typer.BadParameter(str(error)) from error
+    _write(figures, out)
+
+
+if __name__ == "__main__":
+    app()

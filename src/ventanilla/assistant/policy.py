@@ -1,0 +1,209 @@
+"""The pure decision policy: given the conversation state and what was detected in the
+customer's message, decide to answer, clarify, act or hand off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ventanilla.assistant import intents
+from ventanilla.assistant.calibration import Calibration
+from ventanilla.assistant.knowledge import Article, ArticleCatalog, Language
+from ventanilla.assistant.messages import message
+from ventanilla.assistant.retrieval import Candidate
+from ventanilla.assistant.state import (
+    ActionIntent,
+    AssistantState,
+    Decision,
+    DecisionKind,
+    HandoffReason,
+    Option,
+    mark_tried,
+)
+
+HANDOFF_MESSAGES = {
+    HandoffReason.ASKED_FOR_HUMAN: "handoff_asked_for_human",
+    HandoffReason.FRUSTRATION: "handoff_frustration",
+    HandoffReason.FAILED_ATTEMPTS: "handoff_failed_attempts",
+    HandoffReason.HUMAN_ONLY: "handoff_human_only",
+    HandoffReason.LOW_CONFIDENCE: "handoff_low_confidence",
+    HandoffReason.OUT_OF_SCOPE: "handoff_out_of_scope",
+}
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    answer_confidence: float = 0.5
+    clarify_gap: float = 0.035
+    clarify_floor: float = 0.5
+    out_of_scope_floor: float = 0.45
+    max_failed_attempts: int = 2
+    max_options: int = 3
+    calibration: Calibration = field(default_factory=Calibration)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the engine detected in one customer message."""
+
+    text: str
+    language: Language
+    candidates: tuple[Candidate, ...]
+    asks_for_human: bool = False
+    frustrated: bool = False
+    action: ActionIntent | None = None
+    orders: tuple[str, ...] = ()
+
+
+class Policy:
+    def __init__(self, config: PolicyConfig, catalog: ArticleCatalog) -> None:
+        self.config = config
+        self._catalog = catalog
+
+    def decide(self, state: AssistantState, signals: Signals) -> Decision:
+        state = state.after_message(signals.text, signals.language, signals.orders)
+        if signals.asks_for_human:
+            return self.handoff(state, signals, HandoffReason.ASKED_FOR_HUMAN)
+        if signals.frustrated:
+            return self.handoff(state, signals, HandoffReason.FRUSTRATION)
+        if state.pending_action and signals.orders:
+            return self._act(state, signals, state.pending_action)
+        if state.pending_options:
+            chosen = self._follow_up_on_options(state, signals)
+            if chosen is not None:
+                return chosen
+        return self._fresh_turn(state, signals)
+
+    def _fresh_turn(self, state: AssistantState, signals: Signals) -> Decision:
+        text = signals.text
+        if state.last_article_id and intents.is_thanks(text):
+            return self._simple(state, signals, DecisionKind.RESOLVED, "resolved")
+        if state.last_article_id and intents.is_unhelpful_feedback(text):
+            return self._failed(state, signals)
+        if intents.is_greeting(text):
+            return self._simple(state, signals, DecisionKind.CLARIFY, "greeting")
+        if signals.action is not None:
+            return self._act(state, signals, signals.action)
+        return self._from_candidates(state, signals)
+
+    def _from_candidates(self, state: AssistantState, signals: Signals) -> Decision:
+        cfg = self.config
+        ranked = signals.candidates
+        if not ranked or ranked[0].score < cfg.out_of_scope_floor:
+            return self.handoff(state, signals, HandoffReason.OUT_OF_SCOPE)
+        best = ranked[0]
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        confidence = cfg.calibration.confidence(best.score, runner_up)
+        close = [c for c in ranked[: cfg.max_options] if c.score >= best.score - cfg.clarify_gap]
+        if confidence >= cfg.answer_confidence and len(close) == 1:
+            return self._answer_or_route(state, signals, best.article, confidence)
+        if len(close) >= 2 and best.score >= cfg.clarify_floor:
+            return self._clarify(state, signals, [c.article for c in close])
+        if confidence >= cfg.answer_confidence:
+            return self._answer_or_route(state, signals, best.article, confidence)
+        if state.failed_attempts + 1 >= cfg.max_failed_attempts:
+            return self.handoff(state, signals, HandoffReason.LOW_CONFIDENCE)
+        return self._failed(state, signals)
+
+    def _follow_up_on_options(self, state: AssistantState, signals: Signals) -> Decision | None:
+        options = [a for a in (self._catalog.get(i) for i in state.pending_options) if a]
+        cleared = replace(state, pending_options=())
+        index = intents.choice_index(signals.text, len(options))
+        if index is None:
+            index = intents.title_choice(signals.text, [a.title for a in options])
+        if index is not None:
+            return self._answer_or_route(cleared, signals, options[index], 1.0)
+        if intents.is_rejection(signals.text):
+            return self._failed(cleared, signals)
+        offered = {a.id for a in options}
+        ranked = signals.candidates
+        top = ranked[0] if ranked else None
+        if top and top.article.id in offered and top.score >= self.config.clarify_floor:
+            return self._answer_or_route(cleared, signals, top.article, top.score)
+        return self._fresh_turn(cleared, signals) if ranked else None
+
+    def _answer_or_route(
+        self, state: AssistantState, signals: Signals, article: Article, confidence: float
+    ) -> Decision:
+        if article.human_only:
+            state = replace(state, tried=mark_tried(state, article.id))
+            return self.handoff(state, signals, HandoffReason.HUMAN_ONLY)
+        language = signals.language
+        shown = self._catalog.in_language(article, language)
+        untranslated = shown.language != language
+        body = message("answer", language, answer=shown.answer_text, link=shown.link)
+        if untranslated:
+            body = message("no_translation", language) + "\n\n" + body
+        new_state = replace(
+            state, pending_options=(), pending_action=None, last_article_id=shown.id,
+            tried=mark_tried(state, shown.id),
+        )
+        return Decision(
+            kind=DecisionKind.ANSWER, language=language, reply=body, state=new_state,
+            article_id=shown.id, link=shown.link, confidence=confidence,
+            untranslated=untranslated, candidates=self._ids(signals),
+        )
+
+    def _clarify(
+        self, state: AssistantState, signals: Signals, articles: list[Article]
+    ) -> Decision:
+        language = signals.language
+        shown = [self._catalog.in_language(a, language) for a in articles]
+        options = tuple(Option(a.id, a.title.replace("_", " ")) for a in shown)
+        lines = [message("clarify", language)] + [
+            message("clarify_option", language, number=i + 1, title=o.title)
+            for i, o in enumerate(options)
+        ]
+        new_state = replace(
+            state, pending_options=tuple(o.article_id for o in options),
+            tried=mark_tried(state, *(o.article_id for o in options)),
+        )
+        return Decision(
+            kind=DecisionKind.CLARIFY, language=language, reply="\n".join(lines), state=new_state,
+            options=options, candidates=self._ids(signals),
+        )
+
+    def _act(self, state: AssistantState, signals: Signals, action: ActionIntent) -> Decision:
+        language = signals.language
+        orders = signals.orders or state.order_numbers
+        if not orders:
+            new_state = replace(state, pending_action=action, pending_options=())
+            return Decision(
+                kind=DecisionKind.CLARIFY, language=language,
+                reply=message("ask_order_number", language), state=new_state, action=action,
+                candidates=self._ids(signals),
+            )
+        new_state = replace(state, pending_action=None, pending_options=())
+        return Decision(
+            kind=DecisionKind.ACT, language=language, state=new_state, action=action,
+            reply=message(f"act_{action.value}", language, order=orders[0]),
+            order_numbers=orders, candidates=self._ids(signals),
+        )
+
+    def _failed(self, state: AssistantState, signals: Signals) -> Decision:
+        failed = state.failed_attempts + 1
+        state = replace(state, failed_attempts=failed, pending_options=(), last_article_id=None)
+        if failed >= self.config.max_failed_attempts:
+            return self.handoff(state, signals, HandoffReason.FAILED_ATTEMPTS)
+        return self._simple(state, signals, DecisionKind.CLARIFY, "rephrase")
+
+    def _simple(
+        self, state: AssistantState, signals: Signals, kind: DecisionKind, key: str
+    ) -> Decision:
+        return Decision(
+            kind=kind, language=signals.language, reply=message(key, signals.language),
+            state=state, candidates=self._ids(signals),
+        )
+
+    def handoff(
+        self, state: AssistantState, signals: Signals, reason: HandoffReason
+    ) -> Decision:
+        new_state = replace(state, pending_options=(), pending_action=None, handed_off=True)
+        return Decision(
+            kind=DecisionKind.HANDOFF, language=signals.language, state=new_state,
+            reply=message(HANDOFF_MESSAGES[reason], signals.language), reason=reason,
+            order_numbers=state.order_numbers, candidates=self._ids(signals),
+        )
+
+    @staticmethod
+    def _ids(signals: Signals) -> tuple[str, ...]:
+        return tuple(c.article.id for c in signals.candidates)

@@ -1,0 +1,124 @@
+"""Hybrid retrieval over the knowledge base: sentence embeddings plus BM25 with stemming.
+
+Each article contributes one row per example question (and one for its title). An
+article's semantic score blends its best row and its centroid; the lexical score is the
+best BM25 row, relative to the best lexical match overall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+import numpy.typing as npt
+
+from ventanilla.assistant.embeddings import Encoder, Matrix
+from ventanilla.assistant.knowledge import Article, Language
+from ventanilla.assistant.text import for_matching, stems
+
+Vector = npt.NDArray[np.float32]
+SEMANTIC_WEIGHT = 0.8
+CENTROID_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article and how well it matches a query (scores in [0, 1])."""
+
+    article: Article
+    score: float
+    semantic: float
+    lexical: float
+
+
+def article_texts(article: Article) -> list[str]:
+    """The texts that stand for an article in the index: its title and example questions."""
+    title = article.title.replace("_", " ").strip()
+    texts = [title] if title else []
+    texts.extend(e.strip() for e in article.examples if e.strip() and e.strip() != title)
+    return texts or [article.id]
+
+
+class KnowledgeIndex:
+    """Immutable search index over a set of articles; build a new one when articles change."""
+
+    def __init__(self, articles: Sequence[Article], encoder: Encoder) -> None:
+        if len({a.id for a in articles}) != len(articles):
+            raise ValueError("article ids must be unique")
+        self.articles: tuple[Article, ...] = tuple(articles)
+        self.encoder = encoder
+        texts: list[str] = []
+        starts: list[int] = []
+        row_language: list[Language] = []
+        for article in self.articles:
+            starts.append(len(texts))
+            own = article_texts(article)
+            texts.extend(for_matching(t) for t in own)
+            row_language.extend([article.language] * len(own))
+        self._starts = np.asarray(starts, dtype=np.int64)
+        self._rows: Matrix = encoder.encode(texts) if texts else np.zeros((0, 512), np.float32)
+        self._centroids = self._build_centroids()
+        self._bm25 = bm25s.BM25()
+        corpus = [stems(t, lang) for t, lang in zip(texts, row_language, strict=True)]
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+        self._public = np.asarray([a.audience == "public" for a in self.articles], dtype=bool)
+
+    def _build_centroids(self) -> Matrix:
+        if not self.articles:
+            return np.zeros((0, 512), np.float32)
+        sums = np.add.reduceat(self._rows, self._starts, axis=0)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        centroids: Matrix = (sums / norms).astype(np.float32)
+        return centroids
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def embed(self, text: str) -> Vector:
+        """The query vector for ``text`` (computed once per turn and shared)."""
+        vector: Vector = self.encoder.encode([for_matching(text)])[0]
+        return vector
+
+    def _lexical(self, query_stems: list[str]) -> Vector:
+        if not query_stems or not self.articles:
+            return np.zeros(len(self.articles), np.float32)
+        rows = np.asarray(self._bm25.get_scores(query_stems), dtype=np.float32)
+        best: Vector = np.maximum.reduceat(rows, self._starts).astype(np.float32)
+        top = float(best.max()) if best.size else 0.0
+        if top <= 0:
+            return np.zeros_like(best)
+        relative: Vector = (best / top).astype(np.float32)
+        return relative
+
+    def parts(self, vector: Vector, text: str, language: Language) -> tuple[Vector, Vector]:
+        """Semantic and lexical score of every article for the query."""
+        if not self.articles:
+            empty = np.zeros(0, np.float32)
+            return empty, empty
+        row_sims = self._rows @ vector
+        best_row = np.maximum.reduceat(row_sims, self._starts)
+        centroid = self._centroids @ vector
+        semantic = CENTROID_WEIGHT * centroid + (1 - CENTROID_WEIGHT) * best_row
+        return semantic.astype(np.float32), self._lexical(stems(for_matching(text), language))
+
+    def search(
+        self, vector: Vector, text: str, language: Language, *, k: int = 5,
+        public_only: bool = True,
+    ) -> list[Candidate]:
+        """The ``k`` best articles for the query, best first."""
+        if not self.articles:
+            return []
+        semantic, lexical = self.parts(vector, text, language)
+        blended = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
+        if public_only:
+            blended = np.where(self._public, blended, -np.inf).astype(np.float32)
+        order = np.argsort(-blended, kind="stable")[:k]
+        return [
+            Candidate(self.articles[i], float(blended[i]), float(semantic[i]), float(lexical[i]))
+            for i in order
+            if np.isfinite(blended[i])
+        ]

@@ -1,0 +1,124 @@
+"""Per-message sentiment (negative / neutral / positive) and a frustration signal.
+
+A multinomial logistic regression over multilingual sentence embeddings, VADER lexicon
+scores (English) and a language flag, trained on Spanish and English tweets by
+``scripts/build_sentiment_model.py``. The weights ship in ``models/sentiment.npz``.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from ventanilla.assistant.embeddings import Encoder, default_encoder
+from ventanilla.assistant.intents import frustration_cues
+from ventanilla.assistant.knowledge import Language
+from ventanilla.assistant.language import detect_language
+
+LABELS = ("negative", "neutral", "positive")
+MODEL_PATH = Path(__file__).with_name("models") / "sentiment.npz"
+FloatMatrix = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class SentimentResult:
+    label: str
+    scores: dict[str, float]
+    frustration: float
+    frustrated: bool
+    language: Language
+
+
+def normalize_tweet(text: str) -> str:
+    """Mask handles and links the way the training tweets are masked."""
+    text = re.sub(r"@\w+", "@user", text)
+    return re.sub(r"https?://\S+", "http", text).strip()
+
+
+@lru_cache(maxsize=1)
+def _vader() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+def lexicon_features(texts: Sequence[str], languages: Sequence[Language]) -> FloatMatrix:
+    """VADER scores for English texts (zeros for Spanish) and a language flag."""
+    rows = []
+    for text, language in zip(texts, languages, strict=True):
+        if language == "en":
+            s = _vader().polarity_scores(text)
+            rows.append([2 * s["neg"], 2 * s["neu"], 2 * s["pos"], 2 * s["compound"], 1.0])
+        else:
+            rows.append([0.0, 0.0, 0.0, 0.0, 0.0])
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), 5)
+
+
+def features(
+    embeddings: FloatMatrix, texts: Sequence[str], languages: Sequence[Language]
+) -> FloatMatrix:
+    """The model's input: embedding of the normalised text plus lexicon features."""
+    return np.hstack([embeddings, lexicon_features(texts, languages)]).astype(np.float32)
+
+
+class SentimentModel:
+    """Loads the shipped weights; thread-safe after construction."""
+
+    def __init__(self, encoder: Encoder | None = None, path: Path = MODEL_PATH) -> None:
+        data = np.load(path)
+        self._weights: FloatMatrix = data["weights"].astype(np.float32)
+        self._bias: FloatMatrix = data["bias"].astype(np.float32)
+        self._encoder = encoder or default_encoder()
+
+    def probabilities(
+        self, texts: Sequence[str], languages: Sequence[Language],
+        embeddings: FloatMatrix | None = None,
+    ) -> FloatMatrix:
+        clean = [normalize_tweet(t) for t in texts]
+        if embeddings is None:
+            embeddings = self._encoder.encode(clean)
+        logits = features(embeddings, clean, languages) @ self._weights + self._bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        result: FloatMatrix = exp / exp.sum(axis=1, keepdims=True)
+        return result
+
+    def analyze(
+        self, text: str, language: Language | None = None,
+        embedding: npt.NDArray[np.float32] | None = None,
+    ) -> SentimentResult:
+        """Sentiment of one message; pass the message's embedding to avoid recomputing it."""
+        lang = language or detect_language(text)
+        vectors = None if embedding is None else embedding.reshape(1, -1)
+        probs = self.probabilities([text], [lang], vectors)[0]
+        scores = {label: float(p) for label, p in zip(LABELS, probs, strict=True)}
+        cues = frustration_cues(text)
+        frustration = min(1.0, 0.4 * cues + 0.5 * max(0.0, scores["negative"] - 0.5))
+        return SentimentResult(
+            label=LABELS[int(np.argmax(probs))], scores=scores, frustration=frustration,
+            frustrated=cues >= 1, language=lang,
+        )
+
+
+_model: SentimentModel | None = None
+_model_lock = threading.Lock()
+
+
+def default_model() -> SentimentModel:
+    """The process-wide sentiment model over the shared encoder."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            _model = SentimentModel()
+        return _model
+
+
+def analyze(text: str, language: Language | None = None) -> SentimentResult:
+    """Sentiment and frustration of one customer message."""
+    return default_model().analyze(text, language)

@@ -1,0 +1,114 @@
+"""What the assistant remembers about a conversation between turns (JSON-friendly)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from ventanilla.assistant.knowledge import Language
+
+
+class DecisionKind(StrEnum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    ACT = "act"
+    HANDOFF = "handoff"
+    RESOLVED = "resolved"
+
+
+class HandoffReason(StrEnum):
+    ASKED_FOR_HUMAN = "asked_for_human"
+    FRUSTRATION = "frustration"
+    FAILED_ATTEMPTS = "failed_attempts"
+    HUMAN_ONLY = "human_only"
+    LOW_CONFIDENCE = "low_confidence"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+class ActionIntent(StrEnum):
+    ORDER_STATUS = "order_status"
+    REFUND_STATUS = "refund_status"
+    CANCEL_ORDER = "cancel_order"
+
+
+@dataclass(frozen=True)
+class AssistantState:
+    """Per-conversation memory; store ``to_dict()`` and restore with ``from_dict``."""
+
+    failed_attempts: int = 0
+    pending_options: tuple[str, ...] = ()
+    pending_action: ActionIntent | None = None
+    language: Language | None = None
+    last_article_id: str | None = None
+    tried: tuple[str, ...] = ()
+    customer_messages: tuple[str, ...] = ()
+    order_numbers: tuple[str, ...] = ()
+    handed_off: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("pending_options", "tried", "customer_messages", "order_numbers"):
+            data[key] = list(data[key])
+        data["pending_action"] = self.pending_action.value if self.pending_action else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> AssistantState:
+        if not data:
+            return cls()
+        action = data.get("pending_action")
+        language = data.get("language")
+        return cls(
+            failed_attempts=int(data.get("failed_attempts", 0)),
+            pending_options=tuple(data.get("pending_options", ())),
+            pending_action=ActionIntent(action) if action else None,
+            language=language if language in ("es", "en") else None,
+            last_article_id=data.get("last_article_id"),
+            tried=tuple(data.get("tried", ())),
+            customer_messages=tuple(data.get("customer_messages", ()))[-10:],
+            order_numbers=tuple(data.get("order_numbers", ())),
+            handed_off=bool(data.get("handed_off", False)),
+        )
+
+    def after_message(
+        self, text: str, language: Language, orders: tuple[str, ...]
+    ) -> AssistantState:
+        """The state once a customer message has been seen (before deciding)."""
+        known = self.order_numbers + tuple(o for o in orders if o not in self.order_numbers)
+        return replace(
+            self, language=language, customer_messages=(*self.customer_messages, text)[-10:],
+            order_numbers=known,
+        )
+
+
+def mark_tried(state: AssistantState, *article_ids: str) -> tuple[str, ...]:
+    """``state.tried`` extended with ``article_ids`` (no duplicates, order kept)."""
+    return state.tried + tuple(a for a in article_ids if a not in state.tried)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A quick reply offered in a clarification."""
+
+    article_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the assistant does on a turn, and the state to keep for the next one."""
+
+    kind: DecisionKind
+    language: Language
+    reply: str
+    state: AssistantState
+    article_id: str | None = None
+    link: str | None = None
+    confidence: float = 0.0
+    options: tuple[Option, ...] = ()
+    action: ActionIntent | None = None
+    order_numbers: tuple[str, ...] = ()
+    reason: HandoffReason | None = None
+    untranslated: bool = False
+    candidates: tuple[str, ...] = field(default=())
