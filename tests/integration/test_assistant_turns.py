@@ -143,6 +143,14 @@ def test_asking_for_a_person_hands_off_with_a_summary_and_the_bot_steps_back(
     assert "handoff" in conv.tags and conv.status == "open" and conv.assignee_id is None
     [summary] = chat.notes()
     assert "10023" in summary
+    with bot.uow() as uow:
+        first = uow.session.scalars(
+            select(Message)
+            .where(Message.conversation_id == chat.conversation_id)
+            .order_by(Message.id)
+        ).first()
+        assert first is not None and first.meta["language"] == "es"
+        assert first.meta["sentiment"] in ("negative", "neutral", "positive")
     assert chat.say("¿Hola?") == ""  # a person has it now: the assistant stays quiet
 
 

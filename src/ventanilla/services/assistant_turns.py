@@ -113,10 +113,24 @@ def _apply(
             "_sentiment": turn.sentiment.label,
         }
         conv.language = decision.language
+        _remember_sentiment(s.get(Message, message_id), turn)
         if text:
             outbound.post(uow, conv.id, outbound.Reply(text, AuthorType.ASSISTANT, automatic=True))
         resolutions.after_decision(uow, conv, decision)
         uow.commit()
+
+
+def _remember_sentiment(msg: Message | None, turn: Turn) -> None:
+    """Per-message sentiment and frustration, for routing and the experience ledger."""
+    if msg is None:
+        return
+    mood = turn.sentiment
+    msg.meta = {
+        **(msg.meta or {}),
+        "sentiment": mood.label,
+        "frustration": f"{mood.frustration:.3f}",
+        "language": mood.language,
+    }
 
 
 def _hand_off(uow: UnitOfWork, conv: Conversation, summary: str) -> None:
