@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 QUEUE_LIMIT = 1000
+RESYNC: dict[str, Any] = {"event": "resync"}
 
 
 class Bus(Protocol):
@@ -25,6 +26,10 @@ class Bus(Protocol):
 
 
 class Subscription:
+    """A bounded queue of payloads. When events may have been lost (the queue overflowed, or
+    the broker connection dropped), `overflowed` is set and a RESYNC payload is queued: the
+    consumer should then catch up from the database."""
+
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_LIMIT)
@@ -34,10 +39,22 @@ class Subscription:
         try:
             self.queue.put_nowait(payload)
         except asyncio.QueueFull:
-            self.overflowed = True  # the consumer resumes from the database on reconnect
+            self.overflowed = True  # the consumer catches up from the database
+
+    def lost_events(self) -> None:
+        self.overflowed = True
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(RESYNC)
 
     async def get(self) -> dict[str, Any]:
         return await self.queue.get()
+
+    def take_resync(self, payload: dict[str, Any]) -> bool:
+        """True (once) when the consumer must catch up instead of using `payload`."""
+        if self.overflowed or payload.get("event") == RESYNC["event"]:
+            self.overflowed = False
+            return True
+        return False
 
 
 class LocalFanout:
@@ -51,16 +68,14 @@ class LocalFanout:
         with self._lock:
             subs = list(self._subs.get(topic, ()))
         for sub in subs:
-            if sub.loop.is_closed():
-                continue
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is sub.loop:
-                sub.offer(payload)
-            else:
-                sub.loop.call_soon_threadsafe(sub.offer, payload)
+            _call_in_loop(sub, sub.offer, payload)
+
+    def lost_events(self) -> None:
+        """Tell every subscriber that some events may not have reached it."""
+        with self._lock:
+            subs = {s for group in self._subs.values() for s in group}
+        for sub in subs:
+            _call_in_loop(sub, sub.lost_events)
 
     @contextlib.asynccontextmanager
     async def subscribe(self, topics: list[str]) -> AsyncIterator[Subscription]:
@@ -78,6 +93,21 @@ class LocalFanout:
                         group.discard(sub)
                         if not group:
                             del self._subs[t]
+
+
+def _call_in_loop(sub: Subscription, fn: Any, *args: Any) -> None:
+    """Run fn in the subscriber's loop: directly when already there, else thread-safely."""
+    if sub.loop.is_closed():
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is sub.loop:
+        fn(*args)
+        return
+    with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+        sub.loop.call_soon_threadsafe(fn, *args)
 
 
 class MemoryBus:
@@ -101,3 +131,17 @@ class MemoryBus:
 
 def encode(topic: str, payload: dict[str, Any]) -> str:
     return json.dumps({"t": topic, "p": payload}, separators=(",", ":"), default=str)
+
+
+def decode(raw: bytes | str) -> tuple[str, dict[str, Any]] | None:
+    """(topic, payload) from what encode() produced; None for anything else."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    topic, payload = data.get("t"), data.get("p")
+    if not isinstance(topic, str) or not isinstance(payload, dict):
+        return None
+    return topic, payload

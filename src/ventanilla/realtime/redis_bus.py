@@ -4,26 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import logging
 from typing import Any
 
 import redis
 import redis.asyncio as aredis
 
-from ventanilla.realtime.bus import LocalFanout, Subscription, encode
+from ventanilla.realtime.bus import LocalFanout, Subscription, decode, encode
+
+log = logging.getLogger(__name__)
+RECONNECT_DELAY_S = 0.5
 
 
 class RedisBus:
     def __init__(self, url: str, channel: str = "ventanilla:events") -> None:
         self._url = url
         self._channel = channel
-        self._sync = redis.Redis.from_url(url)
+        self._sync = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self._fanout = LocalFanout()
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        self._sync.publish(self._channel, encode(topic, payload))
+        """Best effort: the data is already committed, and consumers catch up from the
+        database. Without Redis, this process's own subscribers still hear the event."""
+        try:
+            self._sync.publish(self._channel, encode(topic, payload))
+        except redis.RedisError as exc:
+            log.warning("realtime publish failed, delivering locally only: %s", exc)
+            self._fanout.deliver(topic, payload)
 
     def subscribe(self, topics: list[str]) -> contextlib.AbstractAsyncContextManager[Subscription]:
         return self._fanout.subscribe(topics)
@@ -43,18 +52,31 @@ class RedisBus:
         self._sync.close()
 
     async def _listen(self) -> None:
+        connected_before = False
         while True:
-            client = aredis.Redis.from_url(self._url)
+            client = aredis.Redis.from_url(
+                self._url, socket_connect_timeout=2, socket_keepalive=True, health_check_interval=15
+            )
             try:
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
+                    if connected_before:
+                        self._fanout.lost_events()  # events published while we were away
+                    connected_before = True
                     self._ready.set()
-                    async for item in pubsub.listen():
-                        if item.get("type") != "message":
-                            continue
-                        data = json.loads(item["data"])
-                        self._fanout.deliver(data["t"], data["p"])
-            except (redis.ConnectionError, OSError):
-                await asyncio.sleep(0.5)  # reconnect; widgets resume from the database
+                    await self._relay(pubsub)
+            except (redis.RedisError, OSError) as exc:
+                log.warning("realtime connection to Redis lost, reconnecting: %s", exc)
+                await asyncio.sleep(RECONNECT_DELAY_S)
             finally:
                 await client.aclose()
+
+    async def _relay(self, pubsub: Any) -> None:
+        async for item in pubsub.listen():
+            if item.get("type") != "message":
+                continue
+            decoded = decode(item["data"])
+            if decoded is None:
+                log.warning("ignoring a malformed realtime message on %s", self._channel)
+                continue
+            self._fanout.deliver(*decoded)
