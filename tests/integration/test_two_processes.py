@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -27,6 +28,8 @@ from tests.helpers import PG_URL, make_inbox, make_user, need, need_redis, reach
 from ventanilla.bootstrap import Container
 from ventanilla.config import Settings
 from ventanilla.domain.enums import Role
+from ventanilla.realtime.bus import RESYNC
+from ventanilla.realtime.redis_bus import RedisBus
 from ventanilla.storage.migrate import upgrade
 
 SECRET = "two-process-secret-key-0123"
@@ -40,7 +43,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def database() -> Iterator[str]:
     need(reachable("127.0.0.1", 5432), "PostgreSQL is not running on 127.0.0.1:5432")
     name = f"vt2p_{uuid.uuid4().hex[:10]}"
@@ -59,12 +62,12 @@ def database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def seeded(database: str) -> dict[str, Any]:
     """A web chat inbox and an agent, created through the services."""
     container = Container(Settings(environment="test", database_url=database, secret_key=SECRET))
     try:
-        inbox_id = make_inbox(container, "webchat", name="Web chat")
+        inbox_id = make_inbox(container, "webchat", settings={"assistant": False}, name="Web chat")
         _, token = make_user(container, Role.AGENT)
     finally:
         container.engine.dispose()
@@ -116,8 +119,10 @@ def stop(server: Server) -> None:
             server.proc.wait(timeout=5)
 
 
-@pytest.fixture
-def servers(seeded: dict[str, Any], tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+@pytest.fixture(scope="module")
+def servers(
+    seeded: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Server, Server]]:
     redis_url = need_redis()
     env = {
         **os.environ,
@@ -130,7 +135,8 @@ def servers(seeded: dict[str, Any], tmp_path: Path) -> Iterator[tuple[Server, Se
     started: list[Server] = []
     try:
         for name in ("a", "b"):
-            started.append(start(env, free_port(), tmp_path / f"server-{name}.log"))
+            log = tmp_path_factory.mktemp("serve") / f"server-{name}.log"
+            started.append(start(env, free_port(), log))
         deadline = time.monotonic() + STARTUP_S
         for server in started:
             wait_healthy(server, deadline)
@@ -197,3 +203,68 @@ async def test_a_customer_on_one_process_chats_with_an_agent_on_another(
                 "¿Hay envío?",
                 "Sí, gratis desde 30 €",
             ]
+
+
+async def test_a_widget_that_moves_to_the_other_process_resumes_where_it_was(
+    servers: tuple[Server, Server], seeded: dict[str, Any]
+) -> None:
+    a, b = servers
+    auth = {"Authorization": f"Bearer {seeded['agent_token']}"}
+    async with httpx.AsyncClient(timeout=5) as http:
+        r = await http.post(f"{a.http}/widget/v1/session", json={"inbox_id": seeded["inbox_id"]})
+        token = r.json()["token"]
+        async with connect(f"{a.ws}/widget/v1/ws?token={token}") as widget:
+            await widget.send(json.dumps({"type": "hello", "after": 0}))
+            await widget.send(json.dumps({"type": "message", "text": "hola", "client_id": "1"}))
+            ack = await next_frame(widget, {"type": "ack"}, timeout=5)
+        replies = []
+        for n in range(3):
+            r = await http.post(
+                f"{a.http}/api/v1/conversations/{ack['conversation_id']}/messages",
+                json={"text": f"respuesta {n}"},
+                headers=auth,
+            )
+            replies.append(r.json()["id"])
+        async with connect(f"{b.ws}/widget/v1/ws?token={token}") as widget:
+            await widget.send(json.dumps({"type": "hello", "after": ack["id"]}))
+            got = [
+                (await next_frame(widget, {"type": "message"}))["message"]["id"] for _ in replies
+            ]
+    assert got == replies
+
+
+async def test_the_redis_bus_survives_foreign_messages_and_lost_connections() -> None:
+    url = need_redis()
+    channel = f"vt-test:{uuid.uuid4().hex}"
+    sender, listener = RedisBus(url, channel), RedisBus(url, channel)
+    raw = redis.Redis.from_url(url)
+    try:
+        await sender.start()
+        await listener.start()
+        async with listener.subscribe(["t"]) as sub:
+            raw.publish(channel, b"\xff not json")
+            raw.publish(channel, json.dumps({"t": "t", "p": "not a dict"}))
+            await asyncio.to_thread(sender.publish, "t", {"n": 1})
+            async with asyncio.timeout(DELIVERY_S):
+                assert await sub.get() == {"n": 1}
+            for client in raw.client_list():
+                if client.get("name") == listener.listener_name:
+                    raw.client_kill_filter(_id=client["id"])
+            async with asyncio.timeout(5):
+                assert await sub.get() == RESYNC  # events may have been missed: catch up
+            await asyncio.to_thread(sender.publish, "t", {"n": 2})
+            async with asyncio.timeout(DELIVERY_S):
+                assert await sub.get() == {"n": 2}
+    finally:
+        await sender.stop()
+        await listener.stop()
+        raw.close()
+
+
+async def test_without_redis_this_process_still_hears_its_own_events() -> None:
+    bus = RedisBus(f"redis://127.0.0.1:{free_port()}/0", "vt-test:down")
+    async with bus.subscribe(["t"]) as sub:
+        await asyncio.to_thread(bus.publish, "t", {"n": 1})
+        async with asyncio.timeout(5):
+            assert await sub.get() == {"n": 1}
+    await bus.stop()

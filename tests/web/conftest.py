@@ -17,6 +17,8 @@ from ventanilla.domain.enums import Role
 from ventanilla.web.app import create_app
 
 IDENTITY_SECRET = "shop-identity-secret-42"
+# These tests are about the transport: the assistant stays quiet so every message is ours.
+QUIET = {"assistant": False}
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def client(container: Container) -> Iterator[TestClient]:
 
 @pytest.fixture
 def inbox_id(container: Container) -> int:
-    return make_inbox(container, "webchat", secret=IDENTITY_SECRET, name="Web chat")
+    return make_inbox(container, "webchat", settings=QUIET, secret=IDENTITY_SECRET, name="Web chat")
 
 
 @pytest.fixture

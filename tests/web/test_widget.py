@@ -12,7 +12,7 @@ from starlette.testclient import TestClient, WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from tests.helpers import make_inbox, make_user
-from tests.web.conftest import IDENTITY_SECRET, receive, receive_until
+from tests.web.conftest import IDENTITY_SECRET, QUIET, receive, receive_until
 from ventanilla.bootstrap import Container
 from ventanilla.channels.base import InboundMessage, SenderIdentity
 from ventanilla.config import Settings
@@ -211,7 +211,7 @@ def test_bad_tokens_close_the_socket_with_4401(
 
 def test_attachments_respect_size_and_type_limits(container: Container, agent_token: str) -> None:
     small = Container(container.settings.model_copy(update={"max_attachment_bytes": 2048}))
-    inbox_id = make_inbox(small, "webchat")
+    inbox_id = make_inbox(small, "webchat", settings=QUIET)
     with TestClient(create_app(container=small)) as c:
         token = open_session(c, inbox_id)["token"]
 
@@ -351,7 +351,7 @@ def test_live_messages_arriving_out_of_order_are_each_shown_once(
     holding: tuple[HoldingBus, Container, TestClient],
 ) -> None:
     bus, container, c = holding
-    inbox_id = make_inbox(container, "webchat")
+    inbox_id = make_inbox(container, "webchat", settings=QUIET)
     agent = make_user(container, Role.AGENT)[1]
     with widget(c, open_session(c, inbox_id)["token"]) as ws:
         ws.send_json({"type": "hello", "after": 0})
@@ -369,7 +369,7 @@ def test_a_widget_catches_up_from_the_database_when_live_events_were_lost(
     holding: tuple[HoldingBus, Container, TestClient],
 ) -> None:
     bus, container, c = holding
-    inbox_id = make_inbox(container, "webchat")
+    inbox_id = make_inbox(container, "webchat", settings=QUIET)
     agent = make_user(container, Role.AGENT)[1]
     with widget(c, open_session(c, inbox_id)["token"]) as ws:
         ws.send_json({"type": "hello", "after": 0})

@@ -25,6 +25,11 @@ class RedisBus:
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
+    @property
+    def listener_name(self) -> str:
+        """How this process's listening connection shows in Redis CLIENT LIST."""
+        return "ventanilla-bus:" + "".join(c if c.isalnum() else "-" for c in self._channel)
+
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
         """Best effort: the data is already committed, and consumers catch up from the
         database. Without Redis, this process's own subscribers still hear the event."""
@@ -55,7 +60,11 @@ class RedisBus:
         connected_before = False
         while True:
             client = aredis.Redis.from_url(
-                self._url, socket_connect_timeout=2, socket_keepalive=True, health_check_interval=15
+                self._url,
+                socket_connect_timeout=2,
+                socket_keepalive=True,
+                health_check_interval=15,
+                client_name=self.listener_name,
             )
             try:
                 async with client.pubsub() as pubsub:
