@@ -244,18 +244,31 @@ def test_attachments_respect_size_and_type_limits(container: Container, agent_to
     small.engine.dispose()
 
 
-def test_typing_reaches_the_agent_stream(
-    client: TestClient, inbox_id: int, agent_token: str
+def test_typing_indicators_go_both_ways(
+    client: TestClient, container: Container, inbox_id: int, agent_token: str
 ) -> None:
     token = open_session(client, inbox_id)["token"]
     with agent_stream(client, agent_token) as agents, widget(client, token) as ws:
         ws.send_json({"type": "hello", "after": 0})
         say(ws, "hola", "c-1")
         created, _ = receive_until(agents, {"event": "message.created"})
+        conv_id = created["conversation_id"]
         ws.send_json({"type": "typing", "on": True})
         typing, _ = receive_until(agents, {"event": "conversation.typing"})
-        assert typing["conversation_id"] == created["conversation_id"]
+        assert typing["conversation_id"] == conv_id
         assert typing["author"] == "customer" and typing["on"] is True
+
+        agents.send_json({"type": "typing", "conversation_id": conv_id, "on": True})
+        assert receive_until(ws, {"type": "typing"})[0]["on"] is True
+        agents.send_json({"type": "typing", "conversation_id": conv_id, "on": False})
+        assert receive_until(ws, {"type": "typing"})[0]["on"] is False
+        agents.send_text("nonsense")
+        assert receive_until(agents, {"event": "error"})[0]["message"]
+    _, expert = make_user(container, Role.EXPERT)
+    with agent_stream(client, expert) as stream:
+        receive(stream)
+        stream.send_json({"type": "typing", "conversation_id": conv_id})
+        assert "not found" in receive_until(stream, {"event": "error"})[0]["message"]
 
 
 def test_an_expert_only_hears_conversations_offered_or_assigned_to_them(
@@ -298,6 +311,7 @@ def test_an_expert_only_hears_conversations_offered_or_assigned_to_them(
         '{"type": "hello", "after": -1}',
         '{"type": "hello", "after": "abc"}',
         b"\x00\x01binary",
+        pytest.param('{"type": "message", "text": "' + "x" * 130_000 + '"}', id="huge"),
     ],
 )
 def test_malformed_frames_get_an_error_and_the_socket_stays_open(

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/widget/v1", tags=["widget"])
 UNAUTHORIZED_CLOSE = 4401
 TYPING_REPEAT_S = 2.0
+MAX_FRAME_CHARS = 120_000  # a message's text is at most 100,000 characters
 
 
 class SessionIn(BaseModel):
@@ -137,6 +138,8 @@ class _Session:
         try:
             if raw is None:
                 raise InvalidInput("frames must be JSON text")
+            if len(raw) > MAX_FRAME_CHARS:
+                raise InvalidInput(f"frames are limited to {MAX_FRAME_CHARS} characters")
             data = json.loads(raw)
             if not isinstance(data, dict):
                 raise InvalidInput("frames must be JSON objects")
