@@ -23,6 +23,7 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.helpers import PG_URL, make_inbox, make_user, need, need_redis, reachable
 from ventanilla.bootstrap import Container
@@ -268,3 +269,14 @@ async def test_without_redis_this_process_still_hears_its_own_events() -> None:
         async with asyncio.timeout(5):
             assert await sub.get() == {"n": 1}
     await bus.stop()
+
+
+async def test_over_the_network_a_bad_token_closes_the_socket_with_4401(
+    servers: tuple[Server, Server],
+) -> None:
+    for path in ("/widget/v1/ws?token=forged.token", "/api/v1/stream?token=nope"):
+        async with connect(f"{servers[0].ws}{path}") as ws:
+            with pytest.raises(ConnectionClosed):
+                async with asyncio.timeout(5):
+                    await ws.recv()
+        assert ws.close_code == 4401, path
