@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -286,3 +287,22 @@ async def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.02)
+
+
+async def test_with_redis_down_replies_are_still_accepted_and_delivered(
+    shop: Shop, settings: Settings
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    scaled = settings.model_copy(
+        update={"redis_url": f"redis://127.0.0.1:{closed}/0", "outbox_sweep_seconds": 0.05}
+    )
+    process = Container(scaled, http=shop.container.http)
+    async with JobQueue(process):
+        with process.uow() as uow:
+            message_id = outbound.post(uow, shop.conversation_id, outbound.Reply(text="hi")).id
+            uow.commit()
+        await wait_until(lambda: shop.message(message_id).delivery_status == "sent")
+    assert shop.callback.keys() == [f"deliver:{message_id}"]
+    process.engine.dispose()

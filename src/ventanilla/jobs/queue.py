@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING
 
+from redis.exceptions import RedisError
 from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.api import run_receiver_task
+from taskiq_redis import ListQueueBroker
 
 from ventanilla.config import Settings
 from ventanilla.jobs.runner import OutboxRunner
@@ -30,18 +32,34 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 TASK_NAME = "ventanilla.outbox.execute"
 STOP_GRACE_S = 5.0
+REDIS_RETRY_MIN_S = 0.5
+REDIS_RETRY_MAX_S = 30.0
 
 
 def make_broker(settings: Settings, concurrency: int) -> AsyncBroker:
     if settings.redis_url:
-        from taskiq_redis import ListQueueBroker
-
-        return ListQueueBroker(
+        return _RedisList(
             settings.redis_url,
             queue_name=settings.job_queue_name,
             max_connection_pool_size=concurrency + 8,
         )
     return InMemoryBroker(max_async_tasks=concurrency, propagate_exceptions=False)
+
+
+class _RedisList(ListQueueBroker):
+    """A Redis list that waits for Redis to come back instead of spinning while it is down."""
+
+    async def listen(self) -> AsyncGenerator[bytes, None]:
+        pause = REDIS_RETRY_MIN_S
+        while True:
+            try:
+                async for message in super().listen():
+                    pause = REDIS_RETRY_MIN_S
+                    yield message
+            except RedisError as exc:
+                log.warning("job queue unreachable, retrying in %.1f s: %s", pause, exc)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, REDIS_RETRY_MAX_S)
 
 
 class JobQueue:
@@ -127,6 +145,7 @@ class JobQueue:
         if isinstance(self.broker, InMemoryBroker):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.broker.wait_all(), timeout=STOP_GRACE_S)
+        await self.runner.drain(STOP_GRACE_S)
         await self.broker.shutdown()
 
     async def __aenter__(self) -> JobQueue:

@@ -41,6 +41,7 @@ class OutboxRunner:
         self.lease = timedelta(seconds=s.outbox_lease_seconds)
         self.clock = clock
         self._slots = asyncio.Semaphore(s.worker_concurrency)
+        self._inflight: set[asyncio.Task[bool]] = set()
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -59,7 +60,27 @@ class OutboxRunner:
             loop.call_soon_threadsafe(self._wake.set)
 
     async def execute(self, job_id: int) -> bool:
-        """Run one job if it is still due; False when it is done or someone else holds it."""
+        """Run one job if it is still due; False when it is done or someone else holds it.
+
+        Cancelling the caller does not cut a job in half: it finishes (see drain), or its lease
+        runs out if the whole process dies.
+        """
+        task = asyncio.ensure_future(self._execute_id(job_id))
+        self._inflight.add(task)
+        task.add_done_callback(self._forget)
+        return await asyncio.shield(task)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait for jobs already started to finish."""
+        if self._inflight:
+            await asyncio.wait(list(self._inflight), timeout=timeout)
+
+    def _forget(self, task: asyncio.Task[bool]) -> None:
+        self._inflight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox job failed to run", exc_info=task.exception())
+
+    async def _execute_id(self, job_id: int) -> bool:
         async with self._slots:
             job = await asyncio.to_thread(self._claim_one, job_id)
             if job is None:
