@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from ventanilla.domain.clock import utcnow
@@ -72,7 +72,8 @@ def watch_commits(factory: sessionmaker[Session], dispatch: Callable[[list[int]]
 
     def committed(session: Session) -> None:
         jobs: list[OutboxJob] = session.info.pop(_NEW_KEY, [])
-        ids = [j.id for j in jobs if j.id is not None]
+        keys = [inspect(j).identity for j in jobs]  # no SQL: we are between transactions
+        ids = [int(k[0]) for k in keys if k is not None]
         if not ids:
             return
         try:
