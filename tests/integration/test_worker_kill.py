@@ -116,7 +116,8 @@ class Workers:
         self.procs.append(proc)
         return proc
 
-    def stop_all(self) -> None:
+    def stop_all(self) -> list[int | None]:
+        """SIGTERM every live worker; returns the exit codes."""
         for proc in self.procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -126,6 +127,7 @@ class Workers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
+        return [proc.returncode for proc in self.procs]
 
 
 def sent_count(container: Container) -> int:
@@ -188,8 +190,9 @@ async def test_a_killed_worker_loses_nothing_and_retries_with_the_same_key(
         workers.start()
         await wait_for(lambda: sent_count(container) == REPLIES, 60, "every reply to be sent")
     finally:
-        workers.stop_all()
+        codes = workers.stop_all()
         await web.stop()
+    assert codes == [-signal.SIGKILL, 0, 0]  # the others stop cleanly on SIGTERM
 
     keys_by_text: dict[str, set[str]] = defaultdict(set)
     for key, body in company.snapshot():
