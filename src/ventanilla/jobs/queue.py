@@ -42,6 +42,7 @@ def make_broker(settings: Settings, concurrency: int) -> AsyncBroker:
             settings.redis_url,
             queue_name=settings.job_queue_name,
             max_connection_pool_size=concurrency + 8,
+            socket_connect_timeout=5,
         )
     return InMemoryBroker(max_async_tasks=concurrency, propagate_exceptions=False)
 
