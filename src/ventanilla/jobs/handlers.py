@@ -44,6 +44,10 @@ async def run_job(container: Container, job: ClaimedJob) -> None:
         await deliver(container, job)
     elif job.kind == "webhook":
         await call_webhook(container, job)
+    elif job.kind == "assistant_turn":
+        from ventanilla.services.assistant_turns import run_turn
+
+        await run_turn(container, int(job.payload["message_id"]))
     else:
         raise PermanentSendError(f"unknown job kind {job.kind}")
 
