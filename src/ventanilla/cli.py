@@ -72,6 +72,7 @@ def serve(
     migrate()
     if with_demo:
         demo()
+        _demo_environment(settings, host, port)
     typer.echo(f"serving on http://{host}:{port}/")
     uvicorn.run(
         "ventanilla.web.factory:app",
@@ -85,10 +86,25 @@ def serve(
     del settings
 
 
+def _demo_environment(settings: Settings, host: str, port: int) -> None:
+    """Point the assistant's order connector at the demo store's own backend."""
+    import os
+
+    from ventanilla.services.demo import DEMO_STORE_KEY
+
+    base = f"http://{host}:{port}/demo-store/api/orders/{{order}}"
+    os.environ.setdefault("VENTANILLA_DEMO", "true")
+    os.environ.setdefault("VENTANILLA_STORE_ORDER_URL", base)
+    os.environ.setdefault("VENTANILLA_STORE_CANCEL_URL", base + "/cancel")
+    os.environ.setdefault("VENTANILLA_STORE_AUTH_HEADER", f"x-store-key: {DEMO_STORE_KEY}")
+    del settings
+
+
 @app.command()
 def worker(batch: int | None = None) -> None:
     """Run outbox deliveries and webhooks; start as many as you like."""
     from ventanilla.bootstrap import Container
+    from ventanilla.jobs.periodic import run_periodic
     from ventanilla.jobs.queue import JobQueue
     from ventanilla.jobs.runner import OutboxRunner
 
@@ -103,8 +119,10 @@ def worker(batch: int | None = None) -> None:
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
         await jobs.start()
+        periodic = asyncio.create_task(run_periodic(container, stop))
         typer.echo("worker started")
         await stop.wait()
+        await periodic
         await jobs.stop()
         await container.aclose()
 

@@ -11,9 +11,11 @@ from fastapi import APIRouter, FastAPI
 from ventanilla import __version__
 from ventanilla.bootstrap import Container
 from ventanilla.config import Settings
+from ventanilla.jobs.periodic import run_periodic
 from ventanilla.jobs.queue import JobQueue
-from ventanilla.web import errors, stream, widget
-from ventanilla.web.api import channel, contacts, conversations, directory
+from ventanilla.services.email_ingest import start_smtp_receiver
+from ventanilla.web import demo_store, errors, stream, widget
+from ventanilla.web.api import channel, contacts, conversations, directory, knowledge
 from ventanilla.web.ui import pages
 
 
@@ -27,9 +29,18 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         tasks: list[asyncio.Task[None]] = []
         jobs = JobQueue(container, execute=container.settings.run_jobs_in_process)
         await jobs.start()
+        if container.settings.run_jobs_in_process:
+            tasks.append(asyncio.create_task(run_periodic(container, stop)))
+        receiver = None
+        if container.settings.smtp_receiver_port:
+            receiver = await start_smtp_receiver(
+                container, host=container.settings.smtp_receiver_host
+            )
         try:
             yield
         finally:
+            if receiver is not None:
+                await receiver.stop()
             stop.set()
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
@@ -48,12 +59,20 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = container
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
-    for router in (conversations.router, contacts.router, directory.router, channel.router):
+    for router in (
+        conversations.router,
+        contacts.router,
+        directory.router,
+        channel.router,
+        knowledge.router,
+    ):
         api.include_router(router)
     app.include_router(api)
     app.include_router(stream.router)
     app.include_router(widget.router)
     app.include_router(pages.router)
+    if container.settings.demo:
+        app.include_router(demo_store.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
