@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Calibration:
-    center: float = 0.62
+    center: float = 0.72
     slope: float = 25.0
     margin_weight: float = 20.0
 

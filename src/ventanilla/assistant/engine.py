@@ -69,7 +69,9 @@ class Assistant:
             language = detect_language(text, default=default)
         vector = self.index.embed(text)
         mood = self.sentiment.analyze(text, language, embedding=vector)
-        candidates = tuple(self.index.search(vector, text, language, k=self.config.candidates))
+        candidates = tuple(
+            self.index.search(vector, text, language, k=self.config.candidates, public_only=False)
+        )
         orders = intents.order_numbers(text)
         best = candidates[0].semantic if candidates else 0.0
         signals = Signals(

@@ -33,7 +33,8 @@ HANDOFF_MESSAGES = {
 @dataclass(frozen=True)
 class PolicyConfig:
     answer_confidence: float = 0.5
-    clarify_gap: float = 0.035
+    sure_confidence: float = 0.99
+    clarify_gap: float = 0.1
     clarify_floor: float = 0.5
     out_of_scope_floor: float = 0.45
     max_failed_attempts: int = 2
@@ -94,7 +95,10 @@ class Policy:
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         confidence = cfg.calibration.confidence(best.score, runner_up)
         close = [c for c in ranked[: cfg.max_options] if c.score >= best.score - cfg.clarify_gap]
-        if confidence >= cfg.answer_confidence and len(close) == 1:
+        if len(close) >= 2:
+            close = [c for c in close if c.article.audience == "public"] or close[:1]
+        sure = confidence >= cfg.sure_confidence
+        if confidence >= cfg.answer_confidence and (len(close) == 1 or sure):
             return self._answer_or_route(state, signals, best.article, confidence)
         if len(close) >= 2 and best.score >= cfg.clarify_floor:
             return self._clarify(state, signals, [c.article for c in close])
@@ -124,7 +128,7 @@ class Policy:
     def _answer_or_route(
         self, state: AssistantState, signals: Signals, article: Article, confidence: float
     ) -> Decision:
-        if article.human_only:
+        if article.human_only or article.audience != "public":
             state = replace(state, tried=mark_tried(state, article.id))
             return self.handoff(state, signals, HandoffReason.HUMAN_ONLY)
         language = signals.language

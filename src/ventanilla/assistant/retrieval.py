@@ -19,8 +19,8 @@ from ventanilla.assistant.knowledge import Article, Language
 from ventanilla.assistant.text import for_matching, stems
 
 Vector = npt.NDArray[np.float32]
-SEMANTIC_WEIGHT = 0.8
-CENTROID_WEIGHT = 0.5
+SEMANTIC_WEIGHT = 0.92
+CENTROID_WEIGHT = 0.4
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,10 @@ class KnowledgeIndex:
         if not self.articles:
             return []
         semantic, lexical = self.parts(vector, text, language)
-        blended = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
+        if lexical.any():
+            blended = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
+        else:  # no shared words (e.g. another language): meaning alone decides
+            blended = semantic
         if public_only:
             blended = np.where(self._public, blended, -np.inf).astype(np.float32)
         order = np.argsort(-blended, kind="stable")[:k]

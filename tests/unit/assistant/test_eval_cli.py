@@ -1,0 +1,83 @@
+"""The ``ventanilla eval`` commands on small CSV files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ventanilla.assistant.eval_cli import app
+
+TRAIN = """text,intent
+how long does delivery take,shipping_time
+when will my parcel arrive,shipping_time
+how many days is shipping,shipping_time
+how do I return an item,return_item
+can I send a product back,return_item
+what is your return policy,return_item
+which payment methods do you accept,payment_methods
+can I pay with PayPal,payment_methods
+do you take credit cards,payment_methods
+"""
+TEST = """text,intent
+how long will shipping take,shipping_time
+I want to send back a product,return_item
+do you accept PayPal,payment_methods
+what's the weather like in Paris,oos
+"""
+
+
+def _files(tmp_path: Path) -> tuple[Path, Path]:
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    train.write_text(TRAIN, encoding="utf-8")
+    test.write_text(TEST, encoding="utf-8")
+    return train, test
+
+
+def test_eval_assistant_writes_the_figures(tmp_path: Path) -> None:
+    train, test = _files(tmp_path)
+    answers = tmp_path / "answers.csv"
+    answers.write_text("intent,answer\nshipping_time,3 to 5 days\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(app, [
+        "assistant", "--train", str(train), "--answers", str(answers), "--test", str(test),
+        "--lang", "en", "--json", str(out),
+    ])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    for key in ("n", "top1", "resolved", "resolved_direct", "clarified", "wrong", "handoff",
+                "oos_handoff", "p50_ms", "p99_ms"):
+        assert key in figures
+    assert figures["n"] == 4
+    assert figures["top1"] == 100.0
+    assert figures["resolved"] == 100.0
+    assert figures["wrong"] == 0.0
+    assert figures["oos_handoff"] == 100.0
+
+
+def test_eval_sentiment_writes_the_figures(tmp_path: Path) -> None:
+    test = tmp_path / "sentiment.csv"
+    test.write_text(
+        "text,label\n\"Gracias, excelente atención\",positive\n"
+        "\"Horrible, nunca más\",negative\nEl paquete llega el martes,neutral\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(app, ["sentiment", "--test", str(test), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    assert figures["n"] == 3
+    for key in ("macro_f1", "accuracy", "f1_negative", "f1_neutral", "f1_positive", "p99_ms"):
+        assert key in figures
+
+
+def test_a_csv_without_the_expected_columns_gets_a_clear_message(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("question,label\nhola,x\n", encoding="utf-8")
+    result = CliRunner().invoke(app, [
+        "assistant", "--train", str(bad), "--test", str(bad), "--json", str(tmp_path / "o.json"),
+    ])
+    assert result.exit_code == 2
+    assert "missing column(s) text, intent" in result.output
+    assert "Traceback" not in result.output

@@ -1,0 +1,46 @@
+"""Sentiment and frustration as an agent (and the experience ledger) will see them."""
+
+from __future__ import annotations
+
+import pytest
+
+from ventanilla.assistant.embeddings import UseEncoder
+from ventanilla.assistant.sentiment import MODEL_PATH, SentimentModel
+
+
+@pytest.fixture(scope="module")
+def model(encoder: UseEncoder) -> SentimentModel:
+    return SentimentModel(encoder)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("¡Muchas gracias, el servicio fue excelente!", "positive"),
+        ("Thank you so much, you were amazing!", "positive"),
+        ("Es una vergüenza, el peor servicio que he tenido", "negative"),
+        ("This is the worst experience I have ever had", "negative"),
+    ],
+)
+def test_clear_praise_and_clear_anger_are_labelled(
+    model: SentimentModel, text: str, label: str
+) -> None:
+    assert model.analyze(text).label == label
+
+
+def test_an_angry_complaint_raises_the_frustration_signal(model: SentimentModel) -> None:
+    angry = model.analyze("Llevo TRES SEMANAS esperando, esto es INACEPTABLE!!")
+    calm = model.analyze("¿A qué hora abren mañana?")
+    assert angry.frustrated
+    assert not calm.frustrated
+    assert angry.frustration > calm.frustration
+
+
+def test_scores_are_probabilities_over_the_three_labels(model: SentimentModel) -> None:
+    result = model.analyze("my parcel arrived today", "en")
+    assert set(result.scores) == {"negative", "neutral", "positive"}
+    assert sum(result.scores.values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_shipped_model_is_small() -> None:
+    assert MODEL_PATH.stat().st_size < 1_000_000

@@ -1,0 +1,213 @@
+"""What a customer sees from the assistant, one conversation at a time."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from ventanilla.assistant import Assistant, AssistantState, DecisionKind, HandoffReason
+from ventanilla.assistant.state import ActionIntent
+
+
+def test_a_spanish_question_finds_the_english_article_and_says_no_translation_exists(
+    assistant: Assistant,
+) -> None:
+    decision = assistant.turn(None, "Quiero devolver un producto").decision
+    assert decision.kind is DecisionKind.ANSWER
+    assert decision.article_id == "returns-en"
+    assert decision.language == "es"
+    assert decision.untranslated
+    assert "solo está disponible en inglés" in decision.reply
+    assert "30 days" in decision.reply
+
+
+def test_a_spanish_question_is_answered_from_the_spanish_translation(
+    assistant: Assistant,
+) -> None:
+    decision = assistant.turn(None, "¿Cuánto tarda en llegar el envío?").decision
+    assert decision.kind is DecisionKind.ANSWER
+    assert decision.article_id == "shipping-es"
+    assert "3 a 5 días hábiles" in decision.reply
+    assert decision.link == "/help/es/shipping-times"
+    assert not decision.untranslated
+
+
+def test_an_english_question_gets_the_english_article_and_its_link(
+    assistant: Assistant,
+) -> None:
+    decision = assistant.turn(None, "How long does shipping take?").decision
+    assert decision.kind is DecisionKind.ANSWER
+    assert decision.article_id == "shipping-en"
+    assert "/help/en/shipping-times" in decision.reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quiero hablar con una persona",
+        "Pásame con un agente, por favor",
+        "necesito hablar con alguien de verdad",
+        "agente",
+        "I want to talk to a human",
+        "Can I speak with a real person?",
+        "connect me to a live agent",
+        "representative please",
+    ],
+)
+def test_asking_for_a_person_in_any_wording_hands_off(assistant: Assistant, text: str) -> None:
+    decision = assistant.turn(None, text).decision
+    assert decision.kind is DecisionKind.HANDOFF
+    assert decision.reason is HandoffReason.ASKED_FOR_HUMAN
+    assert decision.state.handed_off
+
+
+def test_a_handoff_reply_is_in_the_customers_language(assistant: Assistant) -> None:
+    decision = assistant.turn(None, "quiero hablar con una persona").decision
+    assert decision.reply.startswith("Te paso con una persona")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Esto es una vergüenza, llevo tres semanas esperando mi reembolso",
+        "This is ridiculous, worst service ever!!",
+        "I want to file a complaint",
+    ],
+)
+def test_frustration_or_a_complaint_hands_off(assistant: Assistant, text: str) -> None:
+    decision = assistant.turn(None, text).decision
+    assert decision.kind is DecisionKind.HANDOFF
+    assert decision.reason is HandoffReason.FRUSTRATION
+
+
+def test_a_human_only_topic_is_handed_off_instead_of_answered(assistant: Assistant) -> None:
+    decision = assistant.turn(None, "I want to take legal action").decision
+    assert decision.kind is DecisionKind.HANDOFF
+    assert decision.reason is HandoffReason.HUMAN_ONLY
+
+
+@pytest.mark.parametrize(
+    "text", ["What's the weather in Paris tomorrow?", "¿Quién ganó el partido de fútbol?"]
+)
+def test_an_out_of_scope_question_is_never_answered(assistant: Assistant, text: str) -> None:
+    decision = assistant.turn(None, text).decision
+    assert decision.kind is not DecisionKind.ANSWER
+
+
+def test_internal_articles_are_suggested_to_agents_but_never_sent_to_customers(
+    assistant: Assistant,
+) -> None:
+    decision = assistant.turn(None, "how do I force a refund in the back office").decision
+    assert decision.kind is DecisionKind.HANDOFF
+    assert "Use the admin panel" not in decision.reply
+    suggestions = assistant.suggest("how do I force a refund in the back office")
+    assert suggestions[0].article.id == "refund-override"
+
+
+def test_an_ambiguous_question_offers_close_articles_and_acts_on_the_number(
+    assistant: Assistant,
+) -> None:
+    first = assistant.turn(None, "password").decision
+    assert first.kind is DecisionKind.CLARIFY
+    titles = [o.title for o in first.options]
+    assert set(titles) >= {"Reset a forgotten password", "Change your password"}
+    assert "1. " in first.reply and "2. " in first.reply
+    pick = titles.index("Change your password") + 1
+    second = assistant.turn(first.state, str(pick)).decision
+    assert second.kind is DecisionKind.ANSWER
+    assert second.article_id == "password-change"
+
+
+def test_the_customer_can_pick_an_offered_option_by_its_title(assistant: Assistant) -> None:
+    state = AssistantState(pending_options=("password-reset", "password-change"), language="en")
+    decision = assistant.turn(state, "reset a forgotten password").decision
+    assert decision.kind is DecisionKind.ANSWER
+    assert decision.article_id == "password-reset"
+
+
+def test_rejecting_the_options_twice_hands_off(assistant: Assistant) -> None:
+    state = AssistantState(pending_options=("password-reset", "password-change"), language="es")
+    first = assistant.turn(state, "ninguna de estas").decision
+    assert first.kind is DecisionKind.CLARIFY
+    assert not first.options
+    assert "otras palabras" in first.reply
+    offered_again = replace(first.state, pending_options=state.pending_options)
+    second = assistant.turn(offered_again, "ninguna").decision
+    assert second.kind is DecisionKind.HANDOFF
+    assert second.reason is HandoffReason.FAILED_ATTEMPTS
+
+
+def test_saying_an_answer_did_not_help_twice_hands_off(assistant: Assistant) -> None:
+    answered = assistant.turn(None, "How long does shipping take?").decision
+    unhelpful = assistant.turn(answered.state, "that didn't help").decision
+    assert unhelpful.kind is DecisionKind.CLARIFY
+    again = assistant.turn(unhelpful.state, "How long does shipping take?").decision
+    final = assistant.turn(again.state, "that did not help at all").decision
+    assert final.kind is DecisionKind.HANDOFF
+    assert final.reason is HandoffReason.FAILED_ATTEMPTS
+
+
+def test_thanks_after_an_answer_confirms_the_resolution(assistant: Assistant) -> None:
+    answered = assistant.turn(None, "How long does shipping take?").decision
+    thanks = assistant.turn(answered.state, "great, thanks!").decision
+    assert thanks.kind is DecisionKind.RESOLVED
+
+
+def test_an_order_question_with_a_number_runs_the_order_status_action(
+    store_assistant: Assistant,
+) -> None:
+    decision = store_assistant.turn(None, "¿Dónde está mi pedido 100234?").decision
+    assert decision.kind is DecisionKind.ACT
+    assert decision.action is ActionIntent.ORDER_STATUS
+    assert decision.order_numbers == ("100234",)
+
+
+def test_the_assistant_asks_for_the_order_number_then_acts_on_it(
+    store_assistant: Assistant,
+) -> None:
+    ask = store_assistant.turn(None, "I want to cancel my order").decision
+    assert ask.kind is DecisionKind.CLARIFY
+    assert ask.action is ActionIntent.CANCEL_ORDER
+    assert "order number" in ask.reply
+    act = store_assistant.turn(ask.state, "it's #A-99871").decision
+    assert act.kind is DecisionKind.ACT
+    assert act.action is ActionIntent.CANCEL_ORDER
+    assert act.order_numbers == ("A-99871",)
+
+
+def test_refund_questions_run_the_refund_status_action(store_assistant: Assistant) -> None:
+    decision = store_assistant.turn(None, "where is my refund for order 55821?").decision
+    assert decision.kind is DecisionKind.ACT
+    assert decision.action is ActionIntent.REFUND_STATUS
+
+
+def test_without_a_store_connection_order_questions_are_not_actions(
+    assistant: Assistant,
+) -> None:
+    decision = assistant.turn(None, "¿Dónde está mi pedido 100234?").decision
+    assert decision.kind is not DecisionKind.ACT
+
+
+def test_the_handoff_summary_spares_the_customer_from_repeating_themselves(
+    assistant: Assistant,
+) -> None:
+    first = assistant.turn(None, "Mi pedido 4521 llegó roto y quiero devolverlo")
+    turn = assistant.turn(first.decision.state, "quiero hablar con una persona")
+    summary = assistant.summary(turn)
+    assert summary.wants == "Mi pedido 4521 llegó roto y quiero devolverlo"
+    assert summary.order_numbers == ("4521",)
+    assert summary.language == "es"
+    assert summary.reason is HandoffReason.ASKED_FOR_HUMAN
+    text = summary.as_text("es")
+    assert "Pedidos: 4521" in text
+    if first.decision.article_id:
+        assert "Return policy" in text
+
+
+def test_the_conversation_state_survives_a_json_round_trip(assistant: Assistant) -> None:
+    decision = assistant.turn(None, "password").decision
+    stored = json.loads(json.dumps(decision.state.to_dict()))
+    restored = AssistantState.from_dict(stored)
+    assert restored == decision.state
