@@ -99,16 +99,23 @@ def _schuster_rows(path: Path) -> Rows:
     return rows
 
 
+def _first_file(root: Path, *names: str) -> Path | None:
+    return next((root / n for n in names if (root / n).is_file()), None)
+
+
 def _schuster(lang: str) -> Suite | None:
+    """Schuster et al. in ``lang``: its own training set when present, else the Spanish one
+    (then English queries run against a Spanish knowledge base)."""
     root = DATA / "schuster2019-es"
-    train = _schuster_rows(root / "train-es.tsv")
-    for name in (f"test-{lang}.tsv", f"{lang}/test-{lang}.tsv", f"eval-{lang}.tsv",
-                 f"{lang}/eval-{lang}.tsv"):
-        if (root / name).is_file():
-            test = _schuster_rows(root / name)
-            label = f"schuster {lang} ({Path(name).stem}, es KB)"
-            return Suite(label, train, test, [], lang, "—")
-    return None
+    train_file = _first_file(root, f"train-{lang}.tsv", f"{lang}/train-{lang}.tsv")
+    kb = lang if train_file else "es"
+    train = _schuster_rows(train_file or root / "train-es.tsv")
+    test_file = _first_file(root, f"test-{lang}.tsv", f"{lang}/test-{lang}.tsv",
+                            f"eval-{lang}.tsv", f"{lang}/eval-{lang}.tsv")
+    if test_file is None:
+        return None
+    label = f"schuster {lang} ({test_file.stem}, {kb} KB)"
+    return Suite(label, train, _schuster_rows(test_file), [], lang, "—")
 
 
 def _thousand_articles() -> Suite:
