@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ventanilla.channels.base import InboundMessage
 from ventanilla.domain.clock import utcnow
@@ -103,7 +104,10 @@ def _receive(uow: UnitOfWork, inbox_id: int, msg: InboundMessage) -> Received:
     conv.updated_at = now
     conv.last_inbox_id = inbox.id
     s.flush()
-    s.refresh(message, ["attachments"])
+    if msg.attachments:
+        s.refresh(message, ["attachments"])
+    else:
+        set_committed_value(message, "attachments", [])  # new and bare: nothing to load
     uow.emit(MessageCreated(conv.id, conv.contact_id, message.id, False, message_view(message)))
     if not msg.automatic and assistant_on(inbox):
         outbox.enqueue(s, "assistant_turn", {"message_id": message.id}, f"assistant:{message.id}")
