@@ -93,6 +93,7 @@ def _inbox_ids(port: int, token: str) -> dict[str, int]:
 
 
 def _load(ports: list[int], make: ingest_load.MakeRequest, cfg: Config) -> Result:
+    pids = [procs.PIDS[p] for p in ports]
     return asyncio.run(
         ingest_load.run(
             ports,
@@ -101,6 +102,7 @@ def _load(ports: list[int], make: ingest_load.MakeRequest, cfg: Config) -> Resul
             warmup_s=cfg.warmup_s,
             duration_s=cfg.duration_s,
             repeats=cfg.repeats,
+            server_cpu=lambda: sum(procs.cpu_seconds(pid) for pid in pids),
         )
     )
 
@@ -128,6 +130,7 @@ def bench_ventanilla(
                     dep.token,
                     sockets=cfg.sockets,
                     messages=cfg.widget_messages,
+                    settle=lambda: procs.wait_idle([procs.PIDS[p] for p in ports]),
                 )
             )
 
@@ -204,14 +207,15 @@ def _ms(seconds: float) -> str:
 
 def table(report: Report, cfg: Config) -> list[str]:
     lines = [
-        "| target | processes | msgs/s (median) | p50 ms | p99 ms | errors | windows msgs/s |",
-        "|---|---|---|---|---|---|---|",
+        "| target | processes | msgs/s (median) | p50 ms | p99 ms | server CPU ms/msg "
+        "| errors | windows msgs/s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for label, res in report.load.items():
         n = 2 if ("PostgreSQL" in label or "PG" in label) else 1
         lines.append(
             f"| {label} | {n} | {res.rate:.0f} | {_ms(res.pct(50))} | {_ms(res.pct(99))} "
-            f"| {res.errors} | {res.rates()} |"
+            f"| {res.cpu_ms:.2f} | {res.errors} | {res.rates()} |"
         )
     lines += [
         "",

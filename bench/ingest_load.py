@@ -28,10 +28,16 @@ class Sample:
     ok: int
     errors: int
     latencies: list[float] = field(default_factory=list)
+    server_cpu_s: float = float("nan")
 
     @property
     def rate(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU time per successful request."""
+        return self.server_cpu_s * 1000 / self.ok if self.ok else float("nan")
 
     def pct(self, p: float) -> float:
         return percentile(self.latencies, p)
@@ -50,6 +56,10 @@ class Result:
 
     def pct(self, p: float) -> float:
         return statistics.median(s.pct(p) for s in self.samples)
+
+    @property
+    def cpu_ms(self) -> float:
+        return statistics.median(s.cpu_ms for s in self.samples)
 
     @property
     def errors(self) -> int:
@@ -161,6 +171,7 @@ async def run(
     duration_s: float,
     repeats: int,
     expect: int = 201,
+    server_cpu: Callable[[], float] | None = None,
 ) -> Result:
     """Warm up, then measure `repeats` consecutive windows of `duration_s` each."""
     counter = itertools.count()
@@ -180,9 +191,12 @@ async def run(
         window.reset()
         window.recording = True
         t0 = time.perf_counter()
+        cpu0 = server_cpu() if server_cpu else float("nan")
         await asyncio.sleep(duration_s)
         window.recording = False
-        samples.append(Sample(time.perf_counter() - t0, window.ok, window.errors, window.latencies))
+        cpu = (server_cpu() if server_cpu else float("nan")) - cpu0
+        elapsed = time.perf_counter() - t0
+        samples.append(Sample(elapsed, window.ok, window.errors, window.latencies, cpu))
         for k, v in window.statuses.items():
             statuses[k] = statuses.get(k, 0) + v
     done, pending = await asyncio.wait(tasks, timeout=10)

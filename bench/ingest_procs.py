@@ -23,6 +23,27 @@ PG_ADMIN = os.environ.get("VENTANILLA_BENCH_PG", "postgresql://postgres@127.0.0.
 REDIS_URL = os.environ.get("VENTANILLA_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 
 
+PIDS: dict[int, int] = {}  # port -> pid of the server started on it
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its reaped children so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(f) for f in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pids: list[int], busy: float = 0.15, timeout_s: float = 30) -> None:
+    """Wait (bounded) until the servers use less than `busy` of a core over half a second:
+    start-up work such as building the assistant's index must not land in a measurement."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        c0 = sum(cpu_seconds(p) for p in pids)
+        time.sleep(0.5)
+        if (sum(cpu_seconds(p) for p in pids) - c0) / 0.5 < busy * len(pids):
+            return
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -84,8 +105,10 @@ def servers(
                     )
                 )
             ports.append(port)
+            PIDS[port] = procs[-1].pid
         for port, proc, log_path in zip(ports, procs, logs, strict=True):
             wait_http(port, ready_path, proc, log_path)
+        wait_idle([p.pid for p in procs])
         yield ports
     finally:
         for proc in procs:
