@@ -57,6 +57,7 @@ class Config:
     repeats: int
     sockets: int
     widget_messages: int
+    widget_rate: float
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Report:
     load: dict[str, Result] = field(default_factory=dict)
     widget: dict[str, WidgetResult] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    shape: dict[str, str] = field(default_factory=dict)
 
 
 def _message_body(run: str, n: int) -> bytes:
@@ -107,12 +109,34 @@ def _load(ports: list[int], make: ingest_load.MakeRequest, cfg: Config) -> Resul
     )
 
 
+def _create_inbox(port: int, token: str, body: dict[str, object]) -> int:
+    req = urllib.request.Request(
+        f"http://{procs.HOST}:{port}/api/v1/inboxes",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return int(json.loads(resp.read())["id"])
+
+
 def bench_ventanilla(
-    label: str, env: dict[str, str], processes: int, cfg: Config, work: Path, report: Report
+    label: str,
+    env: dict[str, str],
+    processes: int,
+    cfg: Config,
+    work: Path,
+    report: Report,
+    workers: int = 0,
 ) -> None:
     dep = procs.prepare_ventanilla(env)
+    if workers:
+        env = {**env, "VENTANILLA_RUN_JOBS_IN_PROCESS": "false"}
     commands = [procs.ventanilla_command()] * processes
-    with procs.servers(commands, env, "/healthz", work) as ports:
+    with (
+        procs.background([procs.worker_command()] * workers, env, work),
+        procs.servers(commands, env, "/healthz", work) as ports,
+    ):
         inboxes = _inbox_ids(ports[0], dep.token)
         path = f"/api/v1/inboxes/{inboxes['api']}/messages"
         headers = {"Authorization": f"Bearer {dep.token}"}
@@ -121,15 +145,26 @@ def bench_ventanilla(
         report.load[label] = _load(
             ports, lambda n: ingest_load.post(path, _message_body(run, n), headers), cfg
         )
-        if cfg.sockets:
-            print(f"  {label}: widget-to-agent with {cfg.sockets} sockets ...", flush=True)
-            report.widget[label] = asyncio.run(
+        report.shape[label] = f"{processes} web" + (f" + {workers} worker" if workers else "")
+        if not cfg.sockets:
+            return
+        quiet = {"name": "Chat without assistant", "channel": "webchat"}
+        variants = [(f"{label}, assistant answering", inboxes["webchat"])]
+        if not workers:  # embedded: the assistant shares the process; show the path alone too
+            quiet_id = _create_inbox(
+                ports[0], dep.token, {**quiet, "settings": {"assistant": False}}
+            )
+            variants.append((f"{label}, delivery alone", quiet_id))
+        for name, inbox in variants:
+            print(f"  {name}: widget-to-agent with {cfg.sockets} sockets ...", flush=True)
+            report.widget[name] = asyncio.run(
                 ingest_widget.measure(
                     ports,
-                    inboxes["webchat"],
+                    inbox,
                     dep.token,
                     sockets=cfg.sockets,
                     messages=cfg.widget_messages,
+                    rate_per_s=cfg.widget_rate,
                     settle=lambda: procs.wait_idle([procs.PIDS[p] for p in ports]),
                 )
             )
@@ -146,6 +181,7 @@ def bench_bare(
         report.load[label] = _load(
             ports, lambda n: ingest_load.post("/messages", _message_body(run, n)), cfg
         )
+        report.shape[label] = f"{processes} web"
 
 
 def run_sqlite(cfg: Config, work: Path, report: Report) -> None:
@@ -173,7 +209,7 @@ def run_postgres(cfg: Config, work: Path, report: Report) -> None:
             "VENTANILLA_REDIS_URL": procs.REDIS_URL,
             "VENTANILLA_REDIS_CHANNEL": f"vt-bench:{uuid.uuid4().hex}",
         }
-        bench_ventanilla("Ventanilla PG+Redis", env, 2, cfg, work, report)
+        bench_ventanilla("Ventanilla PG+Redis", env, 2, cfg, work, report, workers=1)
 
 
 def run_helpdesk(cfg: Config, work: Path, report: Report) -> None:
@@ -199,6 +235,7 @@ def run_helpdesk(cfg: Config, work: Path, report: Report) -> None:
     with procs.servers([command], {}, "/api/", work) as ports:
         print(f"  django-helpdesk: load on ports {ports} ...", flush=True)
         report.load["django-helpdesk SQLite"] = _load(ports, ticket, cfg)
+        report.shape["django-helpdesk SQLite"] = "1 web"
 
 
 def _ms(seconds: float) -> str:
@@ -212,12 +249,17 @@ def table(report: Report, cfg: Config) -> list[str]:
         "|---|---|---|---|---|---|---|---|",
     ]
     for label, res in report.load.items():
-        n = 2 if ("PostgreSQL" in label or "PG" in label) else 1
         lines.append(
-            f"| {label} | {n} | {res.rate:.0f} | {_ms(res.pct(50))} | {_ms(res.pct(99))} "
+            f"| {label} | {report.shape.get(label, '')} | {res.rate:.0f} "
+            f"| {_ms(res.pct(50))} | {_ms(res.pct(99))} "
             f"| {res.cpu_ms:.2f} | {res.errors} | {res.rates()} |"
         )
     lines += [
+        "",
+        f"Widget-to-agent: {cfg.sockets} connected widget sockets; "
+        f"{cfg.widget_rate:.0f} messages/s sent from a spread of them "
+        "(50 warm-up messages first); time from the widget's send "
+        "to the agent stream's `message.created`.",
         "",
         "| widget-to-agent | sockets | messages | p50 ms | p99 ms | lost |",
         "|---|---|---|---|---|---|",
@@ -270,9 +312,9 @@ def main() -> int:
     parser.add_argument("--only", choices=["sqlite", "postgres", "helpdesk"], action="append")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     args = parser.parse_args()
-    cfg = Config(args.concurrency, 2.0, args.duration, args.repeats, args.sockets, 300)
+    cfg = Config(args.concurrency, 2.0, args.duration, args.repeats, args.sockets, 200, 20.0)
     if args.quick:
-        cfg = Config(args.concurrency, 1.0, 2.0, 1, min(args.sockets, 200), 100)
+        cfg = Config(args.concurrency, 1.0, 2.0, 1, min(args.sockets, 200), 60, 20.0)
     only = set(args.only or ["sqlite", "postgres", "helpdesk"])
     report = Report()
     started = time.monotonic()

@@ -115,6 +115,28 @@ def servers(
             stop(proc)
 
 
+@contextlib.contextmanager
+def background(commands: list[list[str]], env: dict[str, str], log_dir: Path) -> Iterator[None]:
+    """Processes without a port (workers), stopped on exit."""
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for i, argv in enumerate(commands):
+            with (log_dir / f"background-{i}.log").open("wb") as log:
+                procs.append(
+                    subprocess.Popen(
+                        argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+                    )
+                )
+        time.sleep(1.0)
+        for proc in procs:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{' '.join(commands[0][:3])} exited with {proc.returncode}")
+        yield
+    finally:
+        for proc in procs:
+            stop(proc)
+
+
 def run(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> str:
     done = subprocess.run(
         argv,
@@ -151,6 +173,10 @@ def prepare_ventanilla(env: dict[str, str]) -> Deployment:
 
 def ventanilla_command() -> list[str]:
     return [str(BIN / "ventanilla"), "serve", "--host", HOST, "--port", "{port}"]
+
+
+def worker_command() -> list[str]:
+    return [str(BIN / "ventanilla"), "worker"]
 
 
 def uvicorn_command(app: str, app_dir: Path) -> list[str]:
