@@ -17,10 +17,12 @@ import numpy.typing as npt
 from ventanilla.assistant.embeddings import Encoder, Matrix
 from ventanilla.assistant.knowledge import Article, Language
 from ventanilla.assistant.text import for_matching, stems
+from ventanilla.assistant.whitening import apply, whitening_transform
 
 Vector = npt.NDArray[np.float32]
 SEMANTIC_WEIGHT = 0.92
 CENTROID_WEIGHT = 0.4
+WHITENED_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,17 +61,20 @@ class KnowledgeIndex:
             row_language.extend([article.language] * len(own))
         self._starts = np.asarray(starts, dtype=np.int64)
         self._rows: Matrix = encoder.encode(texts) if texts else np.zeros((0, 512), np.float32)
-        self._centroids = self._build_centroids()
+        self._centroids = self._build_centroids(self._rows)
+        self._transform = whitening_transform(self._rows, self._starts)
+        self._white_rows = apply(self._rows, self._transform)
+        self._white_centroids = self._build_centroids(self._white_rows)
         self._bm25 = bm25s.BM25()
         corpus = [stems(t, lang) for t, lang in zip(texts, row_language, strict=True)]
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._public = np.asarray([a.audience == "public" for a in self.articles], dtype=bool)
 
-    def _build_centroids(self) -> Matrix:
+    def _build_centroids(self, rows: Matrix) -> Matrix:
         if not self.articles:
             return np.zeros((0, 512), np.float32)
-        sums = np.add.reduceat(self._rows, self._starts, axis=0)
+        sums = np.add.reduceat(rows, self._starts, axis=0)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         centroids: Matrix = (sums / norms).astype(np.float32)
@@ -99,11 +104,20 @@ class KnowledgeIndex:
         if not self.articles:
             empty = np.zeros(0, np.float32)
             return empty, empty
-        row_sims = self._rows @ vector
-        best_row = np.maximum.reduceat(row_sims, self._starts)
-        centroid = self._centroids @ vector
-        semantic = CENTROID_WEIGHT * centroid + (1 - CENTROID_WEIGHT) * best_row
-        return semantic.astype(np.float32), self._lexical(stems(for_matching(text), language))
+        semantic = self._semantic(self._rows, self._centroids, vector)
+        if WHITENED_WEIGHT > 0:
+            white = self._semantic(
+                self._white_rows, self._white_centroids, apply(vector, self._transform)
+            )
+            semantic = (1 - WHITENED_WEIGHT) * semantic + WHITENED_WEIGHT * white
+        return semantic, self._lexical(stems(for_matching(text), language))
+
+    def _semantic(self, rows: Matrix, centroids: Matrix, vector: Vector) -> Vector:
+        best_row = np.maximum.reduceat(rows @ vector, self._starts)
+        blended: Vector = (
+            CENTROID_WEIGHT * (centroids @ vector) + (1 - CENTROID_WEIGHT) * best_row
+        ).astype(np.float32)
+        return blended
 
     def search(
         self, vector: Vector, text: str, language: Language, *, k: int = 5,

@@ -59,6 +59,8 @@ def stems(text: str, language: Language) -> list[str]:
     return result
 
 
+PUNCTUATION_DROPPED = "¿¡?!"
+_MARKS = str.maketrans("", "", PUNCTUATION_DROPPED)
 _REFERENCE = re.compile(r"#?\b[\w-]*\d[\w-]*\b|\{\{[^}]*\}\}")
 
 
@@ -68,5 +70,5 @@ def for_matching(text: str) -> str:
     Sentence embeddings react strongly to digits; an order number says nothing about
     what the customer wants.
     """
-    cleaned = " ".join(_REFERENCE.sub(" ", text).split())
+    cleaned = " ".join(_REFERENCE.sub(" ", text).translate(_MARKS).split())
     return cleaned or text.strip()
