@@ -13,7 +13,7 @@ from ventanilla.assistant import intents
 from ventanilla.assistant.actions import ActionDetector
 from ventanilla.assistant.embeddings import Encoder, default_encoder
 from ventanilla.assistant.knowledge import Article, ArticleCatalog, Language
-from ventanilla.assistant.language import detect_language
+from ventanilla.assistant.language import detect_language, warm_up
 from ventanilla.assistant.policy import Policy, PolicyConfig, Signals
 from ventanilla.assistant.retrieval import Candidate, KnowledgeIndex
 from ventanilla.assistant.sentiment import SentimentModel, SentimentResult, default_model
@@ -55,6 +55,7 @@ class Assistant:
         self.sentiment = sentiment or default_model()
         self._actions = ActionDetector(self.encoder, self.config.actions)
         self._policy = Policy(self.config.policy, self.catalog)
+        warm_up()
 
     def turn(
         self, state: AssistantState | None, text: str, *, language: Language | None = None

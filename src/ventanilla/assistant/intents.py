@@ -94,8 +94,8 @@ def frustration_cues(text: str) -> int:
     count = len(_FRUSTRATION_RE.findall(normalized(text)))
     if "!!" in text or "?!" in text:
         count += 1
-    shouted = [w for w in re.findall(r"[A-ZÁÉÍÓÚÑ]{4,}", text) if not any(c.isdigit() for c in w)]
-    if len(shouted) >= 2:
+    shouted = re.findall(r"\b[A-ZÁÉÍÓÚÑ]{4,}\b", text)
+    if len(shouted) >= 2 and re.search(r"[a-záéíóúñ]{3,}", text):  # not just caps lock
         count += 1
     return count
 

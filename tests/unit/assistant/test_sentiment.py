@@ -44,3 +44,7 @@ def test_scores_are_probabilities_over_the_three_labels(model: SentimentModel) -
 
 def test_the_shipped_model_is_small() -> None:
     assert MODEL_PATH.stat().st_size < 1_000_000
+
+
+def test_a_customer_typing_in_capitals_is_not_taken_for_angry(model: SentimentModel) -> None:
+    assert not model.analyze("WHERE CAN I SEE MY INVOICE").frustrated
