@@ -118,6 +118,57 @@ def _schuster(lang: str) -> Suite | None:
     return Suite(label, train, _schuster_rows(test_file), [], lang, "—")
 
 
+# The same customer questions in Spanish and English, one or two per Bitext intent
+# (written for this benchmark), asked of a knowledge base built from the English release.
+PARALLEL = (
+    ("cancel_order", "quiero cancelar mi pedido", "I want to cancel my order"),
+    ("cancel_order", "¿cómo cancelo una compra?", "how do I cancel a purchase?"),
+    ("change_order", "necesito cambiar un artículo de mi pedido",
+     "I need to change an item in my order"),
+    ("change_shipping_address", "quiero cambiar la dirección de envío",
+     "I want to change the shipping address"),
+    ("check_cancellation_fee", "¿cuánto cuesta cancelar?", "how much does it cost to cancel?"),
+    ("check_invoice", "¿dónde veo mi factura?", "where can I see my invoice?"),
+    ("check_payment_methods", "¿qué formas de pago aceptan?",
+     "which payment methods do you accept?"),
+    ("check_refund_policy", "¿cuál es la política de reembolsos?",
+     "what is the refund policy?"),
+    ("create_account", "quiero crear una cuenta", "I want to create an account"),
+    ("delete_account", "quiero borrar mi cuenta", "I want to delete my account"),
+    ("delivery_options", "¿qué opciones de envío tienen?",
+     "what shipping options do you have?"),
+    ("delivery_period", "¿cuánto tarda en llegar mi pedido?",
+     "how long does my order take to arrive?"),
+    ("edit_account", "necesito editar los datos de mi cuenta",
+     "I need to edit my account details"),
+    ("get_invoice", "necesito descargar la factura", "I need to download the invoice"),
+    ("get_refund", "quiero que me devuelvan el dinero", "I want my money back"),
+    ("newsletter_subscription", "quiero suscribirme al boletín",
+     "I want to subscribe to the newsletter"),
+    ("payment_issue", "tengo un problema con el pago", "I have a problem with the payment"),
+    ("place_order", "quiero hacer un pedido", "I want to place an order"),
+    ("recover_password", "olvidé mi contraseña", "I forgot my password"),
+    ("registration_problems", "no puedo registrarme", "I can't sign up"),
+    ("review", "quiero dejar una opinión sobre el producto",
+     "I want to leave a review of the product"),
+    ("set_up_shipping_address", "quiero configurar una dirección de envío",
+     "I want to set up a shipping address"),
+    ("switch_account", "¿cómo cambio a otra cuenta?", "how do I switch to another account?"),
+    ("track_order", "¿dónde está mi pedido?", "where is my order?"),
+    ("track_refund", "¿cómo va mi reembolso?", "how is my refund going?"),
+    ("contact_customer_service", "¿cómo contacto con atención al cliente?",
+     "how do I contact customer service?"),
+)
+
+
+def _parallel(lang: str) -> Suite:
+    four = list(csv.DictReader((DATA / "bitext/support_with_responses_4k.csv").open()))
+    train = [{"text": r["instruction"], "intent": r["intent"]} for r in four]
+    column = 1 if lang == "es" else 2
+    test = [{"text": row[column], "intent": row[0]} for row in PARALLEL]
+    return Suite(f"same questions {lang} (Bitext 4k en KB)", train, test, [], "auto", "—")
+
+
 def _thousand_articles() -> Suite:
     """CLINC150 training texts split into ~1,000 articles, for the latency figure."""
     data = json.loads((DATA / "clinc150/data_full_dev.json").read_text())
@@ -138,6 +189,8 @@ SUITES: dict[str, Callable[[], Suite | None]] = {
     "banking77-oos": _banking_oos,
     "schuster-es": lambda: _schuster("es"),
     "schuster-en": lambda: _schuster("en"),
+    "parallel-es": lambda: _parallel("es"),
+    "parallel-en": lambda: _parallel("en"),
     "latency-1000": _thousand_articles,
 }
 

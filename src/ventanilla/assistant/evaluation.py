@@ -18,7 +18,7 @@ import numpy as np
 
 from ventanilla.assistant.engine import Assistant
 from ventanilla.assistant.knowledge import Article, Language
-from ventanilla.assistant.language import detect_language
+from ventanilla.assistant.language import detect_language, warm_up
 from ventanilla.assistant.sentiment import SentimentModel
 from ventanilla.assistant.state import AssistantState, Decision, DecisionKind
 
@@ -169,6 +169,8 @@ def evaluate_sentiment(
     if bad:
         raise DataError(f"unknown label(s): {', '.join(bad)}")
     gold, predicted, latencies = [], [], []
+    model.analyze("warm up", "en")  # load the models before timing
+    warm_up()
     for row in rows:
         start = time.perf_counter()
         result = model.analyze(row["text"], lang)
