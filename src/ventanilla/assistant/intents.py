@@ -63,8 +63,9 @@ _UNHELPFUL_RE = re.compile(
     r"respuesta incorrecta|that s not it)\b"
 )
 _THANKS_RE = re.compile(
-    r"^(ok |vale |perfecto |genial |great |perfect |awesome )?(muchas )?(gracias|thank you|thanks|"
-    r"thx|listo|resuelto|solved|that helped|me sirvio|me ayudo|perfecto|perfect|great)\b"
+    r"\b(gracias|thank you|thanks|thx|ty|listo|resuelto|solucionado|solved|that helped|"
+    r"me (sirvio|ayudo|vale)|era eso|eso era|that s it|that was it|perfecto|perfect|great|"
+    r"genial|excelente|awesome|got it|entendido)\b"
 )
 _GREETING_RE = re.compile(
     r"^(hola|buenas|buenos dias|buenas tardes|buenas noches|hi|hello|hey|good morning|"
@@ -113,7 +114,9 @@ def is_unhelpful_feedback(text: str) -> bool:
 def is_thanks(text: str) -> bool:
     """The customer confirms the answer solved it."""
     norm = normalized(text)
-    return bool(_THANKS_RE.search(norm)) and len(norm.split()) <= 6
+    if len(norm.split()) > 8 or norm.startswith(("no ", "not ")) or is_unhelpful_feedback(text):
+        return False
+    return bool(_THANKS_RE.search(norm))
 
 
 def is_greeting(text: str) -> bool:

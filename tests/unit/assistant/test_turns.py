@@ -211,3 +211,11 @@ def test_the_conversation_state_survives_a_json_round_trip(assistant: Assistant)
     stored = json.loads(json.dumps(decision.state.to_dict()))
     restored = AssistantState.from_dict(stored)
     assert restored == decision.state
+
+
+@pytest.mark.parametrize("text", ["Sí, gracias, era eso", "perfecto, me sirvió", "got it, thanks"])
+def test_confirmations_in_either_language_close_the_question(
+    assistant: Assistant, text: str
+) -> None:
+    answered = assistant.turn(None, "How long does shipping take?").decision
+    assert assistant.turn(answered.state, text).decision.kind is DecisionKind.RESOLVED
