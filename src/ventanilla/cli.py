@@ -129,6 +129,15 @@ def worker(batch: int | None = None) -> None:
     asyncio.run(main())
 
 
+def _mount_kb() -> None:
+    from ventanilla.kb_cli import app as kb_app
+
+    app.add_typer(kb_app, name="kb")
+
+
+_mount_kb()
+
+
 def _mount_eval() -> None:
     try:
         from ventanilla.assistant.eval_cli import app as eval_app

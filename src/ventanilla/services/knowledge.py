@@ -226,3 +226,18 @@ def _version(session: Session, row: KbArticle, actor_id: int | None) -> None:
         )
     )
     session.flush()
+
+
+def input_from_article(article: Article) -> ArticleInput:
+    return ArticleInput(
+        title=article.title,
+        language=article.language,
+        body=article.body,
+        category=article.category,
+        audience=article.audience,
+        examples=article.examples,
+        short_answer=article.short_answer,
+        human_only=article.human_only,
+        tags=article.tags,
+        slug=article.slug,
+    )
