@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 
 from tests.helpers import make_inbox, make_user
 from ventanilla.bootstrap import Container
-from ventanilla.domain.enums import Role
+from ventanilla.channels.base import InboundAttachment, InboundMessage, SenderIdentity
+from ventanilla.domain.enums import ChannelKind, IdentityKind, Role
+from ventanilla.services import inbound
 from ventanilla.web.app import create_app
 
 
@@ -244,3 +246,45 @@ def test_the_openapi_document_describes_the_api(client: TestClient) -> None:
         "/api/v1/search/messages",
     ):
         assert path in paths
+
+
+def test_the_audit_log_says_who_changed_what(
+    container: Container, admin: Api, api_inbox: int
+) -> None:
+    cid = admin.send(api_inbox, "m1", "c1")["conversation_id"]
+    admin.post(f"/conversations/{cid}/status", {"status": "resolved"})
+    entries = admin.get("/audit", entity_type="conversation", entity_id=cid).json()["items"]
+    assert entries[0]["action"] == "conversation.status"
+    assert entries[0]["changes"] == {"from": "open", "to": "resolved"}
+    assert entries[0]["actor_user_id"] is not None
+    agent = Api(admin.client, make_user(container, Role.AGENT)[1])
+    assert_error(agent.get("/audit"), 403, "forbidden")
+
+
+def test_attachments_download_only_for_those_who_see_the_conversation(
+    container: Container, admin: Api
+) -> None:
+    inbox = make_inbox(container, "email")
+    got = inbound.receive(
+        container.uow,
+        inbox,
+        InboundMessage(
+            channel=ChannelKind.EMAIL,
+            external_id="a@x",
+            text="factura adjunta",
+            sender=SenderIdentity(IdentityKind.EMAIL, "ana@example.com"),
+            attachments=(InboundAttachment("factura <1>.pdf", "application/pdf", b"%PDF-1.4 x"),),
+        ),
+    )
+    [msg] = admin.get(f"/conversations/{got.conversation_id}/messages").json()["items"]
+    att_id = msg["attachments"][0]["id"]
+    resp = admin.client.get(f"/api/v1/attachments/{att_id}", headers=admin.headers)
+    assert resp.status_code == 200 and resp.content == b"%PDF-1.4 x"
+    assert resp.headers["content-disposition"].startswith("attachment;")
+    assert resp.headers["x-content-type-options"] == "nosniff"
+    expert = Api(admin.client, make_user(container, Role.EXPERT)[1])
+    hidden = expert.client.get(f"/api/v1/attachments/{att_id}", headers=expert.headers)
+    assert_error(hidden, 404, "not_found")
+    assert_error(
+        admin.client.get("/api/v1/attachments/999", headers=admin.headers), 404, "not_found"
+    )

@@ -15,7 +15,7 @@ from ventanilla.jobs.periodic import run_periodic
 from ventanilla.jobs.queue import JobQueue
 from ventanilla.services.email_ingest import start_smtp_receiver
 from ventanilla.web import demo_store, errors, stream, widget
-from ventanilla.web.api import channel, contacts, conversations, directory, knowledge
+from ventanilla.web.api import channel, contacts, conversations, directory, knowledge, records
 from ventanilla.web.ui import pages
 
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         directory.router,
         channel.router,
         knowledge.router,
+        records.router,
     ):
         api.include_router(router)
     app.include_router(api)
