@@ -13,7 +13,7 @@ from alembic import op
 import ventanilla.storage.base
 
 revision = "0002"
-down_revision = "0001"
+down_revision = "0001b"
 branch_labels = None
 depends_on = None
 
