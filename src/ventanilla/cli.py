@@ -97,6 +97,8 @@ def _demo_environment(settings: Settings, host: str, port: int) -> None:
     os.environ.setdefault("VENTANILLA_STORE_ORDER_URL", base)
     os.environ.setdefault("VENTANILLA_STORE_CANCEL_URL", base + "/cancel")
     os.environ.setdefault("VENTANILLA_STORE_AUTH_HEADER", f"x-store-key: {DEMO_STORE_KEY}")
+    # Mail to hola@tienda-demo.test on this port lands in the demo email inbox.
+    os.environ.setdefault("VENTANILLA_SMTP_RECEIVER_PORT", "2526")
     del settings
 
 
