@@ -34,7 +34,7 @@ HANDOFF_MESSAGES = {
 class PolicyConfig:
     answer_confidence: float = 0.5
     sure_confidence: float = 0.99
-    clarify_gap: float = 0.1
+    clarify_gap: float = 0.15
     clarify_floor: float = 0.5
     out_of_scope_floor: float = 0.45
     max_failed_attempts: int = 2
