@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ventanilla.domain.enums import IdentityKind
@@ -10,6 +10,15 @@ from ventanilla.domain.errors import Conflict, InvalidInput, NotFound
 from ventanilla.domain.identity import normalize_address
 from ventanilla.services import audit
 from ventanilla.storage.models import Contact, ContactIdentity, Conversation
+
+# Built once: this runs for every inbound message.
+_IDENTITY_AND_CONTACT = (
+    select(ContactIdentity, Contact)
+    .join(Contact, Contact.id == ContactIdentity.contact_id)
+    .where(
+        ContactIdentity.kind == bindparam("kind"), ContactIdentity.address == bindparam("address")
+    )
+)
 
 
 def canonical(session: Session, contact_id: int) -> Contact:
@@ -41,11 +50,15 @@ def resolve(
     verified: bool = False,
 ) -> Contact:
     """Find the contact behind an identity, creating both when new."""
-    ident = find_identity(session, kind, address)
-    if ident is not None:
+    norm = normalize_address(kind, address)
+    found = session.execute(_IDENTITY_AND_CONTACT, {"kind": kind.value, "address": norm}).first()
+    if found is not None:
+        ident: ContactIdentity = found[0]
+        contact: Contact = found[1]
         if verified and not ident.verified:
             ident.verified = True
-        contact = canonical(session, ident.contact_id)
+        if contact.merged_into_id is not None:
+            contact = canonical(session, contact.merged_into_id)
         if name and not contact.name:
             contact.name = name
         return contact
@@ -56,7 +69,7 @@ def resolve(
         ContactIdentity(
             contact_id=contact.id,
             kind=kind.value,
-            address=normalize_address(kind, address),
+            address=norm,
             verified=verified,
         )
     )

@@ -20,18 +20,18 @@ from ventanilla.domain.enums import (
 )
 from ventanilla.domain.errors import InvalidInput, NotFound
 from ventanilla.domain.events import ConversationStatusChanged, MessageCreated
-from ventanilla.services import contacts, outbox
+from ventanilla.services import contacts, inbound_store, outbox
 from ventanilla.services.assistant_rules import assistant_on
 from ventanilla.services.attachments import store_inbound_attachments
 from ventanilla.services.sanitize import clean_html
 from ventanilla.services.uow import UnitOfWork, UowFactory
 from ventanilla.services.views import message_view
 from ventanilla.storage.models import (
+    Attachment,
     Contact,
     Conversation,
     EmailThreadRef,
     Inbox,
-    Message,
 )
 
 MAX_TEXT = 100_000
@@ -62,20 +62,15 @@ def receive(uow_factory: UowFactory, inbox_id: int, msg: InboundMessage) -> Rece
 
 def _receive(uow: UnitOfWork, inbox_id: int, msg: InboundMessage) -> Received:
     s = uow.session
-    inbox = s.get(Inbox, inbox_id)
+    inbox, existing = _inbox_and_existing(s, inbox_id, msg.external_id)
     if inbox is None:
         raise NotFound(f"inbox {inbox_id} not found")
     if inbox.channel != msg.channel.value:
         raise InvalidInput(f"inbox {inbox_id} is a {inbox.channel} inbox, not {msg.channel.value}")
     if len(msg.text) > MAX_TEXT:
         raise InvalidInput(f"message text longer than {MAX_TEXT} characters")
-    existing = s.scalars(
-        select(Message).where(Message.inbox_id == inbox_id, Message.external_id == msg.external_id)
-    ).first()
     if existing is not None:
-        conv = s.get(Conversation, existing.conversation_id)
-        contact_id = conv.contact_id if conv else 0
-        return Received(existing.id, existing.conversation_id, contact_id, duplicate=True)
+        return existing
 
     contact = contacts.resolve(
         s, msg.sender.kind, msg.sender.address, msg.sender.name, msg.sender.verified
@@ -83,35 +78,40 @@ def _receive(uow: UnitOfWork, inbox_id: int, msg: InboundMessage) -> Received:
     for other in msg.other_identities:
         contact = contacts.add_identity(s, contact, other.kind, other.address, other.verified)
     conv = _conversation_for(uow, inbox, contact, msg)
-    message = Message(
-        conversation_id=conv.id,
-        inbox_id=inbox.id,
-        direction=Direction.INBOUND.value,
-        author_type=AuthorType.CUSTOMER.value,
-        text=msg.text,
-        html=clean_html(msg.html) if msg.html else None,
-        external_id=msg.external_id,
-        delivery_status=DeliveryStatus.RECEIVED.value,
-        meta={**dict(msg.meta), **({"automatic": "1"} if msg.automatic else {})},
-    )
-    s.add(message)
-    s.flush()
-    store_inbound_attachments(s, message, msg.attachments)
+    values = {
+        "inbox_id": inbox.id,
+        "direction": Direction.INBOUND.value,
+        "author_type": AuthorType.CUSTOMER.value,
+        "text": msg.text,
+        "html": clean_html(msg.html) if msg.html else None,
+        "external_id": msg.external_id,
+        "delivery_status": DeliveryStatus.RECEIVED.value,
+        "meta": {**dict(msg.meta), **({"automatic": "1"} if msg.automatic else {})},
+    }
+    message = inbound_store.insert_message(s, conv, values, utcnow())
     if msg.channel.value == "email":
         _remember_thread_ref(s, msg.external_id, conv.id, message.id)
-    now = utcnow()
-    conv.last_message_at = now
-    conv.updated_at = now
-    conv.last_inbox_id = inbox.id
-    s.flush()
     if msg.attachments:
-        s.refresh(message, ["attachments"])
-    else:
-        set_committed_value(message, "attachments", [])  # new and bare: nothing to load
+        store_inbound_attachments(s, message, msg.attachments)  # flushes
+        stored = s.scalars(select(Attachment).where(Attachment.message_id == message.id))
+        set_committed_value(message, "attachments", sorted(stored, key=lambda a: a.id))
     uow.emit(MessageCreated(conv.id, conv.contact_id, message.id, False, message_view(message)))
     if not msg.automatic and assistant_on(inbox):
         outbox.enqueue(s, "assistant_turn", {"message_id": message.id}, f"assistant:{message.id}")
     return Received(message.id, conv.id, contact.id, duplicate=False, automatic=msg.automatic)
+
+
+def _inbox_and_existing(
+    s: Session, inbox_id: int, external_id: str
+) -> tuple[Inbox | None, Received | None]:
+    """The inbox, and the message already stored with this external id, in one query."""
+    row = inbound_store.inbox_and_existing(s, inbox_id, external_id)
+    if row is None:
+        return None, None
+    inbox, message_id, conversation_id, contact_id = row
+    if message_id is None:
+        return inbox, None
+    return inbox, Received(message_id, conversation_id, contact_id or 0, duplicate=True)
 
 
 def _conversation_for(
@@ -123,14 +123,7 @@ def _conversation_for(
     if conv is not None and conv.contact_id != contact.id:
         conv = None  # a forged or forwarded reference never crosses customers
     if conv is None:
-        conv = s.scalars(
-            select(Conversation)
-            .where(
-                Conversation.contact_id == contact.id,
-                Conversation.status != ConversationStatus.RESOLVED.value,
-            )
-            .order_by(Conversation.updated_at.desc())
-        ).first()
+        conv = inbound_store.open_conversation(s, contact.id)
     if conv is None:
         conv = Conversation(
             contact_id=contact.id,
