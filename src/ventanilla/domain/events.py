@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 
@@ -13,7 +13,12 @@ class Event:
     contact_id: int
 
     def payload(self) -> dict[str, Any]:
-        return {"event": self.name, **asdict(self)}
+        """A new dict per call; nested values (a message view) are shared, not deep-copied:
+        this runs for every event on the hot path and nobody mutates them."""
+        out: dict[str, Any] = {"event": self.name}
+        for f in fields(self):
+            out[f.name] = getattr(self, f.name)
+        return out
 
 
 @dataclass(frozen=True)

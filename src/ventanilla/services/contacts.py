@@ -64,16 +64,8 @@ def resolve(
         return contact
     contact = Contact(name=name)
     session.add(contact)
-    session.flush()
-    session.add(
-        ContactIdentity(
-            contact_id=contact.id,
-            kind=kind.value,
-            address=norm,
-            verified=verified,
-        )
-    )
-    session.flush()
+    session.add(ContactIdentity(contact=contact, kind=kind.value, address=norm, verified=verified))
+    session.flush()  # one flush: the contact, then its identity
     return contact
 
 
