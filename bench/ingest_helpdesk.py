@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingest_procs import HOST, run
+from ingest_procs import run, uvicorn_command
 
 DEFAULT_VENV = "/tmp/vt-helpdesk-venv"  # noqa: S108 - a cache of PyPI packages, not secrets
 VENV = Path(os.environ.get("VENTANILLA_BENCH_HELPDESK_VENV", DEFAULT_VENV))
@@ -168,19 +168,5 @@ def prepare(work: Path) -> tuple[Path, list[str], int, str]:
     found = re.search(r"QUEUE (\d+) TOKEN (\w+)", out)
     if found is None:
         raise RuntimeError("could not create the helpdesk queue and token: " + out[-300:])
-    command = [
-        str(python),
-        "-m",
-        "uvicorn",
-        "hdbench.asgi:application",
-        "--app-dir",
-        str(project),
-        "--host",
-        HOST,
-        "--port",
-        "{port}",
-        "--log-level",
-        "warning",
-        "--no-proxy-headers",
-    ]
+    command = uvicorn_command("hdbench.asgi:application", project, python)
     return python, command, int(found.group(1)), found.group(2)

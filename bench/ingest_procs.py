@@ -179,10 +179,10 @@ def worker_command() -> list[str]:
     return [str(BIN / "ventanilla"), "worker"]
 
 
-def uvicorn_command(app: str, app_dir: Path) -> list[str]:
+def uvicorn_command(app: str, app_dir: Path, python: Path | None = None) -> list[str]:
     """The same server and flags `ventanilla serve` uses, for another ASGI app."""
     return [
-        str(BIN / "python"),
+        str(python or BIN / "python"),
         "-m",
         "uvicorn",
         app,
