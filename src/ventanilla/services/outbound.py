@@ -14,6 +14,7 @@ from ventanilla.services import outbox
 from ventanilla.services.uow import UnitOfWork
 from ventanilla.services.views import message_view
 from ventanilla.storage.models import Conversation, Inbox, Message
+from ventanilla.storage.ordering import lock_contact_messages
 
 MAX_REPLY = 20_000
 # Channels whose customers read our messages from the conversation stream itself.
@@ -43,6 +44,7 @@ def post(uow: UnitOfWork, conversation_id: int, reply: Reply) -> Message:
     if conv is None:
         raise NotFound(f"conversation {conversation_id} not found")
     inbox = _reply_inbox(s, conv, reply.inbox_id)
+    lock_contact_messages(s, conv.contact_id)
     msg = Message(
         conversation_id=conv.id,
         inbox_id=None if reply.private else inbox.id,

@@ -1,0 +1,28 @@
+"""Messages of one customer become visible in the order of their ids.
+
+Readers resume from the last message id they saw (the widget's reconnect-and-resume, the
+agent's history), so a message must never commit after another message of the same
+customer that has a higher id. On PostgreSQL ids come from a sequence when the row is
+inserted, and two transactions may commit in the other order; taking a transaction-scoped
+advisory lock on the customer before inserting makes their message transactions take turns,
+so ids are handed out in commit order for that customer. SQLite already runs one writing
+transaction at a time, so there is nothing to do there.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+# A namespace for the lock keys, so they cannot collide with other advisory locks.
+_NAMESPACE = 0x56_54_4E  # "VTN"
+_LOCK = text("SELECT pg_advisory_xact_lock(:ns, :key)")
+
+
+def lock_contact_messages(s: Session, contact_id: int) -> None:
+    """Wait for any other open transaction that is adding messages for this contact."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    # pg_advisory_xact_lock(int4, int4): fold the id into the signed 32-bit range.
+    key = (contact_id & 0xFFFFFFFF) - (1 << 32 if contact_id & 0x80000000 else 0)
+    s.execute(_LOCK, {"ns": _NAMESPACE, "key": key})
