@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, HttpUrl, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     store_order_url: str | None = None
     store_cancel_url: str | None = None
     store_auth_header: str | None = None  # "Name: value", a secret
+    # Optional OpenAI-compatible endpoint (base URL) that rewords knowledge-base answers.
+    llm_url: HttpUrl | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = Field(default=4.0, gt=0, le=60)
     # Where each fact lives in the store's JSON answer (dotted paths).
     store_fields: dict[str, str] = Field(
         default_factory=lambda: {
