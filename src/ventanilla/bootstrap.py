@@ -70,6 +70,8 @@ class Container:
                 waker.wake()
 
     async def aclose(self) -> None:
+        if self.assistant is not None:
+            await self.assistant.aclose()
         await self.http.aclose()
         await self.bus.stop()
         self.engine.dispose()
@@ -82,7 +84,7 @@ def _make_assistant(settings: Settings) -> AssistantRuntime | None:
     from ventanilla.services.assistant_runtime import AssistantRuntime
 
     actions = frozenset(ActionIntent) if settings.store_order_url else frozenset()
-    return AssistantRuntime(actions)
+    return AssistantRuntime(actions, processes=settings.assistant_processes)
 
 
 def _make_bus(settings: Settings) -> Bus:

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     job_queue_name: str = "ventanilla:jobs"
     # The virtual assistant answers first on inboxes that enable it.
     assistant_enabled: bool = True
+    # Child processes computing the assistant's turns off the serving process's interpreter
+    # lock (0: compute in a thread of the process running the job).
+    assistant_processes: int = Field(default=1, ge=0, le=16)
     # Minutes of silence after an answer before the problem counts as solved.
     assistant_assume_resolved_minutes: int = Field(default=60, ge=1)
     # The store's backend, for order actions: URL templates with {order}.

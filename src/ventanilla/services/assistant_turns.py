@@ -39,14 +39,18 @@ async def run_turn(container: Container, message_id: int) -> Decision | None:
     prepared = await asyncio.to_thread(_prepare, container, message_id)
     if prepared is None:
         return None
-    engine = await asyncio.to_thread(runtime.engine, container.uow)
-    if engine is None:
-        return None
-    turn = await asyncio.to_thread(engine.turn, prepared.state, prepared.text)
+    # The CPU part (engine.turn and the hand-off note) runs in the assistant's process pool,
+    # off this process's interpreter lock; see services/assistant_pool.py.
+    computed = await runtime.compute(container.uow, prepared.state, prepared.text)
+    if computed is None:
+        return None  # the knowledge base is empty
+    turn = computed.turn
+    # The decision is final from here on. Steps that only reword it (phrasing the reply)
+    # belong here: after the decision, before the action and _apply store anything.
     outcome = None
     if turn.decision.kind is DecisionKind.ACT:
         outcome = await run_action(container, prepared.conversation_id, turn.decision)
-    summary = engine.summary(turn).as_text("es") if _hands_off(turn, outcome) else None
+    summary = computed.summary if _hands_off(turn, outcome) else None
     await asyncio.to_thread(_apply, container, message_id, prepared, turn, outcome, summary)
     return turn.decision
 
