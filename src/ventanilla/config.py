@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     smtp_receiver_host: str = "127.0.0.1"
     imap_poll_seconds: int = Field(default=60, ge=5)
     mail_domain: str = "ventanilla.local"
+    # Inbound mail: authserv-ids whose Authentication-Results we believe (comma-separated).
+    email_trusted_authserv_ids: str = ""
+    # Mail handed to our SMTP receiver from loopback counts as authenticated (None: demo only).
+    email_trust_loopback: bool | None = None
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:

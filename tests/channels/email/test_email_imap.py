@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
+from email_dkim import FakeDns
 from email_dovecot import DOVECOT, PASSWORD, USER, Dovecot
 from sqlalchemy import select
 from tests.helpers import make_inbox, need
@@ -13,6 +14,7 @@ from tests.helpers import make_inbox, need
 from ventanilla.bootstrap import Container
 from ventanilla.channels.email import parse_settings
 from ventanilla.channels.email.imap import MailboxError, poll_mailbox
+from ventanilla.config import Settings
 from ventanilla.services.email_ingest import poll_imap_inbox, poll_imap_inboxes
 from ventanilla.storage.models import Message
 
@@ -61,14 +63,14 @@ async def test_polling_stores_unseen_mail_once_and_flags_it_seen(
     dovecot.deliver(mail(2))
     dovecot.deliver(mail(3), seen=True)  # already read by someone in the mailbox: left alone
 
-    assert await poll_imap_inbox(container, inbox_id) == 2
+    assert await poll_imap_inbox(container, inbox_id, FakeDns()) == 2
     assert stored_texts(container) == ["Hola 1", "Hola 2"]
     assert dovecot.unseen() == 0
-    assert await poll_imap_inbox(container, inbox_id) == 0
+    assert await poll_imap_inbox(container, inbox_id, FakeDns()) == 0
 
     # another worker (or a crash before the flag) hands the same mail over again
     dovecot.mark_all_unseen()
-    assert await poll_imap_inboxes(container) == {inbox_id: 3}
+    assert await poll_imap_inboxes(container, FakeDns()) == {inbox_id: 3}
     assert stored_texts(container) == ["Hola 1", "Hola 2", "Hola 3"]
 
 
@@ -101,3 +103,29 @@ async def test_a_wrong_password_is_a_clear_mailbox_error(dovecot: Dovecot) -> No
 
     with pytest.raises(MailboxError, match="login"):
         await poll_mailbox(settings, "wrong", keep)
+
+
+async def test_a_mailbox_providers_results_count_only_when_its_authserv_id_is_trusted(
+    container: Container, settings: Settings, dovecot: Dovecot
+) -> None:
+    provider = b"Authentication-Results: imap.proveedor.example; dkim=pass header.d=example.com\r\n"
+    trusting = Container(
+        settings.model_copy(update={"email_trusted_authserv_ids": "imap.proveedor.example"})
+    )
+    try:
+        inbox_id = make_inbox(trusting, "email", settings_for(dovecot), secret=PASSWORD)
+        dovecot.deliver(provider + mail(1))
+        assert await poll_imap_inbox(container, inbox_id, FakeDns()) == 1
+        dovecot.mark_all_unseen()
+        dovecot.deliver(provider + mail(2))
+        assert await poll_imap_inbox(trusting, inbox_id, FakeDns()) == 2
+        with trusting.uow() as uow:
+            got = {
+                m.text: m.meta["sender_auth"]
+                for m in uow.session.scalars(select(Message).order_by(Message.id))
+            }
+    finally:
+        await trusting.http.aclose()
+        trusting.engine.dispose()
+    # the first round did not trust the provider; the same mail again is stored once
+    assert got == {"Hola 1": "none", "Hola 2": "pass"}

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
+from email_dkim import FakeDns
 from email_servers import OutsideWorld
 from sqlalchemy import select
 from tests.helpers import make_inbox
@@ -66,7 +67,7 @@ async def mail(container: Container) -> AsyncIterator[Mail]:
         settings = {"address": SUPPORT, "from_name": "Soporte", "smtp_host": "127.0.0.1",
                     "smtp_port": world.port}
         inbox_id = make_inbox(container, "email", settings)
-        receiver = await start_smtp_receiver(container, port=0)
+        receiver = await start_smtp_receiver(container, port=0, dns=FakeDns())
         try:
             yield Mail(container, inbox_id, receiver, world)
         finally:
@@ -181,8 +182,8 @@ async def test_a_bounce_marks_our_message_failed_with_the_reason(mail: Mail) -> 
     (inbound,) = mail.messages()
     ours = await mail.agent_replies(inbound.conversation_id, "Hola Ana")
     assert ours.external_id
-    await receive_raw_email(mail.container, mail.inbox_id, bounce_for(ours.external_id,
-                                                                      "ana@example.com"))
+    bounce = bounce_for(ours.external_id, "ana@example.com")
+    await receive_raw_email(mail.container, mail.inbox_id, bounce, dns=FakeDns())
     failed = next(m for m in mail.messages() if m.id == ours.id)
     assert failed.delivery_status == "failed"
     assert failed.delivery_error == (

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from ventanilla.channels.email.authentication import Peer
 from ventanilla.channels.email.receiver import SmtpReceiver, normalise_address
 
 MAIL = (
@@ -21,14 +22,16 @@ class FakeStore:
     inboxes: dict[str, int] = field(default_factory=lambda: {"soporte@tienda.example": 7})
     fail: bool = False
     stored: list[tuple[int, bytes]] = field(default_factory=list)
+    peers: list[Peer] = field(default_factory=list)
 
     async def route(self, address: str) -> int | None:
         return self.inboxes.get(normalise_address(address))
 
-    async def deliver(self, inbox_id: int, raw: bytes) -> None:
+    async def deliver(self, inbox_id: int, raw: bytes, peer: Peer) -> None:
         if self.fail:
             raise RuntimeError("database is down")
         self.stored.append((inbox_id, raw))
+        self.peers.append(peer)
 
 
 def send(port: int, rcpts: list[str], data: bytes, mail_from: str = "ana@example.com") -> None:
@@ -44,6 +47,9 @@ async def test_accepted_mail_is_stored_with_the_envelope_sender() -> None:
     assert inbox_id == 7
     assert raw.startswith(b"Return-Path: <ana@example.com>\r\n")
     assert raw.endswith(MAIL)
+    (peer,) = store.peers  # who handed it over, for sender authentication
+    assert peer.ip == "127.0.0.1" and peer.loopback
+    assert peer.mail_from == "ana@example.com" and peer.helo
 
 
 async def test_a_bounce_keeps_its_null_envelope_sender() -> None:

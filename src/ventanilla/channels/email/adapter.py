@@ -28,19 +28,33 @@ class EmailAdapter:
 
     name = ChannelKind.EMAIL
 
-    def __init__(self, settings: EmailSettings, password: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: EmailSettings,
+        password: str | None = None,
+        authserv_id: str | None = None,
+    ) -> None:
         self.settings = settings
         self._password = password
+        # Our own Authentication-Results authserv-id: the sender is verified only when the
+        # receiving side recorded a pass under it (see authentication.stamp).
+        self.authserv_id = authserv_id
 
     @property
     def password(self) -> str | None:
         return self._password
 
     def verify(self, headers: Mapping[str, str], body: bytes) -> None:
-        """Nothing to check: mail reaches us via our own SMTP listener or our IMAP login."""
+        """Nothing to refuse: mail reaches us via our own SMTP listener or our IMAP login.
+
+        Whether the sender is who ``From`` says is decided per mail when it is received
+        (``authentication.authenticate``) and never makes us refuse a mail.
+        """
 
     def parse(self, headers: Mapping[str, str], body: bytes) -> list[InboundEvent]:
-        return parse_email(body, own_addresses=self.settings.all_addresses)
+        return parse_email(
+            body, own_addresses=self.settings.all_addresses, authserv_id=self.authserv_id
+        )
 
     def build(self, message: OutboundMessage) -> EmailMessage:
         return build_email(message, self.settings)

@@ -18,6 +18,7 @@ from ventanilla.channels.base import (
     InboundMessage,
     SenderIdentity,
 )
+from ventanilla.channels.email.authentication import ascii_domain, recorded_verdict
 from ventanilla.channels.email.dsn import is_delivery_report, read_notification
 from ventanilla.channels.email.headers import (
     MALFORMED,
@@ -50,19 +51,28 @@ def parse_message(raw: bytes, strict: bool = True) -> Message:
     return BytesParser(policy=policy.default if strict else policy.compat32).parsebytes(raw)
 
 
-def parse_email(raw: bytes, own_addresses: Collection[str] = ()) -> list[InboundEvent]:
-    """Parse one email: a customer message, a delivery report, or nothing (our own mail)."""
+def parse_email(
+    raw: bytes, own_addresses: Collection[str] = (), authserv_id: str | None = None
+) -> list[InboundEvent]:
+    """Parse one email: a customer message, a delivery report, or nothing (our own mail).
+
+    ``authserv_id`` names our own ``Authentication-Results`` header (added when the mail was
+    received, see ``authentication.stamp``): only a mail whose topmost such header says the
+    sender is authenticated gets a verified sender. Without it, no sender is verified.
+    """
     try:
-        return _events(parse_message(raw), raw, own_addresses)
+        return _events(parse_message(raw), raw, own_addresses, authserv_id)
     except MALFORMED:
         pass  # headers the modern parser cannot read: retry leniently
     try:
-        return _events(parse_message(raw, strict=False), raw, own_addresses)
+        return _events(parse_message(raw, strict=False), raw, own_addresses, authserv_id)
     except MALFORMED as exc:
         raise PayloadError(f"malformed email: {exc}") from exc
 
 
-def _events(msg: Message, raw: bytes, own_addresses: Collection[str]) -> list[InboundEvent]:
+def _events(
+    msg: Message, raw: bytes, own_addresses: Collection[str], authserv_id: str | None
+) -> list[InboundEvent]:
     message_id = message_id_of(msg, raw)
     body = _Body()
     _collect(msg, body)
@@ -80,16 +90,20 @@ def _events(msg: Message, raw: bytes, own_addresses: Collection[str]) -> list[In
                 event_id=message_id,
             )
         ]
-    name, address = _sender(msg)
+    name, address, source = _sender(msg)
     if address.lower() in {a.lower() for a in own_addresses}:
         return []  # our own mail coming back: never a customer message
     if not text and body.html:
         text = html_to_text(body.html)
+    auth, auth_reason = _sender_auth(msg, address, source, authserv_id)
+    meta = {**_meta(msg), "sender_auth": auth, "sender_auth_reason": auth_reason[:300]}
     return [
         InboundMessage(
             channel=ChannelKind.EMAIL,
             external_id=message_id,
-            sender=SenderIdentity(IdentityKind.EMAIL, address.lower(), name or None),
+            sender=SenderIdentity(
+                IdentityKind.EMAIL, address.lower(), name or None, verified=auth == "pass"
+            ),
             text=_cap(trim_reply(text)) if text else "",
             html=body.html,
             subject=header_text(msg, "Subject") or None,
@@ -97,7 +111,7 @@ def _events(msg: Message, raw: bytes, own_addresses: Collection[str]) -> list[In
             attachments=tuple(body.attachments),
             thread_refs=thread_refs(msg),
             automatic=automatic_reason(msg) is not None,
-            meta=_meta(msg),
+            meta=meta,
         )
     ]
 
@@ -106,12 +120,30 @@ def _cap(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
-def _sender(msg: Message) -> tuple[str, str]:
+def _sender(msg: Message) -> tuple[str, str, str]:
+    """(display name, address, the header it came from)."""
     for header in ("From", "Sender", "Reply-To", "Return-Path"):
         name, address = parseaddr(header_text(msg, header))
         if "@" in address:
-            return name.strip(), address.strip()
+            return name.strip(), address.strip(), header
     raise PayloadError("email has no sender address")
+
+
+def _sender_auth(
+    msg: Message, address: str, source: str, authserv_id: str | None
+) -> tuple[str, str]:
+    """("pass" | "fail" | "none", reason) for the sender address, from our own header."""
+    recorded = recorded_verdict(msg, authserv_id) if authserv_id else None
+    if recorded is None:
+        return "none", "sender not checked"
+    result, reason, from_domain = recorded
+    if result == "pass":
+        domain = ascii_domain(address.rpartition("@")[2])
+        if source != "From":
+            return "none", f"the sender address comes from {source}, not From"
+        if domain != from_domain:
+            return "fail", f"authenticated domain {from_domain} is not the sender's {domain}"
+    return result, reason
 
 
 def _sent_at(msg: Message) -> datetime | None:

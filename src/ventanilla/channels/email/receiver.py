@@ -14,12 +14,14 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP
 
+from ventanilla.channels.email.authentication import Peer
+
 log = logging.getLogger(__name__)
 
 # Which inbox a recipient address belongs to (None: not ours).
 Route = Callable[[str], Awaitable[int | None]]
-# Store one raw message for one inbox; raise to make the sender retry.
-Deliver = Callable[[int, bytes], Awaitable[None]]
+# Store one raw message for one inbox, with who handed it over; raise to make the sender retry.
+Deliver = Callable[[int, bytes, Peer], Awaitable[None]]
 
 DEFAULT_MAX_SIZE = 25 * 1024 * 1024
 
@@ -56,6 +58,11 @@ class InboxMailHandler:
         if len(data) > self.max_size:
             return "552 5.3.4 Message too big"
         raw = _with_return_path(envelope.mail_from or "", data)
+        peer = Peer(
+            ip=_peer_ip(session),
+            helo=str(getattr(session, "host_name", "") or ""),
+            mail_from=str(envelope.mail_from or ""),
+        )
         try:
             inbox_ids: list[int] = []
             for rcpt in envelope.rcpt_tos:
@@ -63,11 +70,18 @@ class InboxMailHandler:
                 if inbox_id is not None and inbox_id not in inbox_ids:
                     inbox_ids.append(inbox_id)
             for inbox_id in inbox_ids:
-                await self._deliver(inbox_id, raw)
+                await self._deliver(inbox_id, raw, peer)
         except Exception:
             log.exception("could not store mail from %s", envelope.mail_from)
             return "451 4.3.0 Message not stored, try again later"
         return "250 2.0.0 OK: message accepted"
+
+
+def _peer_ip(session: Any) -> str:
+    peer = getattr(session, "peer", None)
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0])
+    return str(peer or "")
 
 
 def _with_return_path(mail_from: str, data: bytes) -> bytes:
