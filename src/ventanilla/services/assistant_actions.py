@@ -6,12 +6,12 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ventanilla.assistant import Decision
 from ventanilla.assistant.state import ActionIntent
 from ventanilla.services.store_connector import ConnectorConfig, OrderFacts, StoreConnector
-from ventanilla.storage.models import ContactIdentity, Conversation
+from ventanilla.storage.models import ContactIdentity, Conversation, Inbox, Message
 
 if TYPE_CHECKING:
     from ventanilla.bootstrap import Container
@@ -47,6 +47,12 @@ TEXT = {
         "verificado con el que se hizo. Te paso con una persona del equipo.",
         "en": "For your privacy I can only share order details with the verified email or "
         "phone it was placed with. I'm passing you to a person on our team.",
+    },
+    "unverified_sender": {
+        "es": "No puedo comprobar que este correo venga de verdad de tu dirección, así que "
+        "no puedo dar datos de pedidos por aquí. Te paso con una persona del equipo.",
+        "en": "I can't confirm that this email really comes from your address, so I can't "
+        "share order details here. I'm passing you to a person on our team.",
     },
     "unavailable": {
         "es": "Ahora mismo no puedo consultar los pedidos; te paso con una persona del equipo.",
@@ -88,6 +94,38 @@ def verified_identities(container: Container, conversation_id: int) -> dict[str,
     return found
 
 
+def unauthenticated_email(container: Container, conversation_id: int) -> bool:
+    """Whether the customer's latest messages include an email whose sender is not proven.
+
+    The latest messages are the inbound ones after our last public answer (the request being
+    acted on may span several). The email parser records ``sender_auth`` on every mail; a
+    mail whose From could not be authenticated proves nothing about who asks, whatever the
+    contact's verified identities are, so no order action runs on it.
+    """
+    with container.uow() as uow:
+        s = uow.session
+        last_answer = (
+            select(func.coalesce(func.max(Message.id), 0))
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.direction == "outbound",
+                Message.private.is_(False),
+            )
+            .scalar_subquery()
+        )
+        metas = s.scalars(
+            select(Message.meta)
+            .join(Inbox, Inbox.id == Message.inbox_id)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.direction == "inbound",
+                Message.id > last_answer,
+                Inbox.channel == "email",
+            )
+        ).all()
+    return any((meta or {}).get("sender_auth", "pass") != "pass" for meta in metas)
+
+
 async def run_action(
     container: Container, conversation_id: int, decision: Decision
 ) -> ActionOutcome | None:
@@ -95,6 +133,8 @@ async def run_action(
     if decision.action is None or not decision.order_numbers:
         return None
     lang = decision.language
+    if await asyncio.to_thread(unauthenticated_email, container, conversation_id):
+        return ActionOutcome(TEXT["unverified_sender"][lang], handoff=True)
     connector = connector_for(container)
     order = decision.order_numbers[0]
     if connector is None:

@@ -21,12 +21,21 @@ def message_view(m: Message) -> dict[str, Any]:
         "external_id": m.external_id,
         "delivery_status": m.delivery_status,
         "delivery_error": m.delivery_error,
+        "sender_auth": _sender_auth(m),
         "created_at": m.created_at.isoformat(),
         "attachments": [
             {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
             for a in m.attachments
         ],
     }
+
+
+def _sender_auth(m: Message) -> dict[str, str] | None:
+    """Whether an inbound email really comes from its From address (None: not an email)."""
+    meta = m.meta or {}
+    if "sender_auth" not in meta:
+        return None
+    return {"result": str(meta["sender_auth"]), "reason": str(meta.get("sender_auth_reason", ""))}
 
 
 def conversation_view(c: Conversation) -> dict[str, Any]:
