@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from ventanilla.channels.base import InboundMessage
 from ventanilla.domain.clock import utcnow
@@ -20,6 +23,7 @@ from ventanilla.domain.enums import (
 )
 from ventanilla.domain.errors import InvalidInput, NotFound
 from ventanilla.domain.events import ConversationStatusChanged, MessageCreated
+from ventanilla.domain.identity import normalize_address
 from ventanilla.services import contacts, inbound_store, outbox
 from ventanilla.services.assistant_rules import assistant_on
 from ventanilla.services.attachments import store_inbound_attachments
@@ -32,6 +36,7 @@ from ventanilla.storage.models import (
     Conversation,
     EmailThreadRef,
     Inbox,
+    Message,
 )
 
 MAX_TEXT = 100_000
@@ -60,17 +65,56 @@ def receive(uow_factory: UowFactory, inbox_id: int, msg: InboundMessage) -> Rece
     raise AssertionError("unreachable")
 
 
-def _receive(uow: UnitOfWork, inbox_id: int, msg: InboundMessage) -> Received:
+def receive_in(
+    uow: UnitOfWork,
+    inbox_id: int,
+    msg: InboundMessage,
+    inboxes: dict[int, Inbox],
+    check_existing: bool = True,
+) -> Received:
+    """Store one message in the caller's transaction (group commit: inbound_batch).
+
+    `inboxes` keeps the inboxes read so far in this transaction. With `check_existing`
+    false the dedupe lookup is skipped: a message already stored then fails its INSERT on
+    the unique (inbox, external_id) constraint, and the caller, having rolled back to its
+    savepoint, asks again with the lookup.
+    """
+    return _receive(uow, inbox_id, msg, inboxes, check_existing)
+
+
+def is_plain(msg: InboundMessage) -> bool:
+    """No attachments, thread references or extra identities, and not email: a message
+    stored with plain statements only (its contact may still be updated through the
+    session)."""
+    plain = not (msg.attachments or msg.other_identities or msg.thread_refs)
+    return plain and msg.channel.value != "email"
+
+
+def _receive(
+    uow: UnitOfWork,
+    inbox_id: int,
+    msg: InboundMessage,
+    inboxes: dict[int, Inbox] | None = None,
+    check_existing: bool = True,
+) -> Received:
     s = uow.session
-    inbox, existing = _inbox_and_existing(s, inbox_id, msg.external_id)
+    inbox = inboxes.get(inbox_id) if inboxes is not None else None
+    if inbox is None:
+        inbox = s.get(Inbox, inbox_id)
+        if inbox is not None and inboxes is not None:
+            inboxes[inbox_id] = inbox  # read once per batch
     if inbox is None:
         raise NotFound(f"inbox {inbox_id} not found")
     if inbox.channel != msg.channel.value:
         raise InvalidInput(f"inbox {inbox_id} is a {inbox.channel} inbox, not {msg.channel.value}")
     if len(msg.text) > MAX_TEXT:
         raise InvalidInput(f"message text longer than {MAX_TEXT} characters")
-    if existing is not None:
-        return existing
+    if check_existing or not is_plain(msg):
+        existing = inbound_store.existing_row(s.connection(), inbox_id, msg.external_id)
+        if existing is not None:
+            return Received(existing[0], existing[1], existing[2], duplicate=True)
+    if is_plain(msg):
+        return _receive_lean(uow, inbox, msg)
 
     contact = contacts.resolve(
         s, msg.sender.kind, msg.sender.address, msg.sender.name, msg.sender.verified
@@ -78,7 +122,20 @@ def _receive(uow: UnitOfWork, inbox_id: int, msg: InboundMessage) -> Received:
     for other in msg.other_identities:
         contact = contacts.add_identity(s, contact, other.kind, other.address, other.verified)
     conv = _conversation_for(uow, inbox, contact, msg)
-    values = {
+    message = inbound_store.insert_message(s, conv, _message_values(inbox, msg), utcnow())
+    if msg.channel.value == "email":
+        _remember_thread_ref(s, msg.external_id, conv.id, message.id)
+    if msg.attachments:
+        store_inbound_attachments(s, message, msg.attachments)  # flushes
+        stored = s.scalars(select(Attachment).where(Attachment.message_id == message.id))
+        set_committed_value(message, "attachments", sorted(stored, key=lambda a: a.id))
+    uow.emit(MessageCreated(conv.id, conv.contact_id, message.id, False, message_view(message)))
+    _after_store(uow, inbox, msg, message.id)
+    return Received(message.id, conv.id, contact.id, duplicate=False, automatic=msg.automatic)
+
+
+def _message_values(inbox: Inbox, msg: InboundMessage) -> dict[str, Any]:
+    return {
         "inbox_id": inbox.id,
         "direction": Direction.INBOUND.value,
         "author_type": AuthorType.CUSTOMER.value,
@@ -88,30 +145,82 @@ def _receive(uow: UnitOfWork, inbox_id: int, msg: InboundMessage) -> Received:
         "delivery_status": DeliveryStatus.RECEIVED.value,
         "meta": {**dict(msg.meta), **({"automatic": "1"} if msg.automatic else {})},
     }
-    message = inbound_store.insert_message(s, conv, values, utcnow())
-    if msg.channel.value == "email":
-        _remember_thread_ref(s, msg.external_id, conv.id, message.id)
-    if msg.attachments:
-        store_inbound_attachments(s, message, msg.attachments)  # flushes
-        stored = s.scalars(select(Attachment).where(Attachment.message_id == message.id))
-        set_committed_value(message, "attachments", sorted(stored, key=lambda a: a.id))
-    uow.emit(MessageCreated(conv.id, conv.contact_id, message.id, False, message_view(message)))
+
+
+def _after_store(uow: UnitOfWork, inbox: Inbox, msg: InboundMessage, message_id: int) -> None:
     if not msg.automatic and assistant_on(inbox):
-        outbox.enqueue(s, "assistant_turn", {"message_id": message.id}, f"assistant:{message.id}")
-    return Received(message.id, conv.id, contact.id, duplicate=False, automatic=msg.automatic)
+        key = f"assistant:{message_id}"
+        outbox.enqueue(uow.session, "assistant_turn", {"message_id": message_id}, key)
 
 
-def _inbox_and_existing(
-    s: Session, inbox_id: int, external_id: str
-) -> tuple[Inbox | None, Received | None]:
-    """The inbox, and the message already stored with this external id, in one query."""
-    row = inbound_store.inbox_and_existing(s, inbox_id, external_id)
-    if row is None:
-        return None, None
-    inbox, message_id, conversation_id, contact_id = row
-    if message_id is None:
-        return inbox, None
-    return inbox, Received(message_id, conversation_id, contact_id or 0, duplicate=True)
+def _receive_lean(uow: UnitOfWork, inbox: Inbox, msg: InboundMessage) -> Received:
+    """The common message (no attachments, threads or extra identities) as plain statements.
+
+    Same outcome as the general path: a known, unmerged sender whose identity needs no
+    update is read as a row; a new sender gets its contact and identity in two INSERTs; the
+    open conversation is read as a row and touched (and woken) in one UPDATE, or created with
+    one INSERT. Anything else about the contact goes through `contacts.resolve`.
+    """
+    s = uow.session
+    conn = s.connection()
+    now = utcnow()
+    sender = msg.sender
+    kind, address = sender.kind.value, normalize_address(sender.kind, sender.address)
+    found = inbound_store.identity_row(conn, kind, address)
+    if found is None:
+        contact_id = inbound_store.insert_contact(
+            conn, kind, address, sender.name, sender.verified, now
+        )
+        conv_row = None
+    else:
+        merged, name_missing = found[2] is not None, bool(sender.name and not found[3])
+        if merged or name_missing or (sender.verified and not found[1]):
+            contact_id = contacts.resolve(
+                s, sender.kind, sender.address, sender.name, sender.verified
+            ).id
+        else:
+            contact_id = int(found[0])
+        conv_row = inbound_store.open_conversation_row(conn, contact_id)
+    if conv_row is None:
+        conv_id = inbound_store.insert_conversation(
+            conn,
+            {
+                "contact_id": contact_id,
+                "inbox_id": inbox.id,
+                "last_inbox_id": inbox.id,
+                "team_id": inbox.team_id,
+                "subject": msg.subject[:300] if msg.subject else None,
+            },
+            now,
+        )
+    else:
+        conv_id = int(conv_row[0])
+        old = ConversationStatus(conv_row[1])
+        new = status_after_customer_message(old)
+        wake = new is not old and not msg.automatic
+        inbound_store.touch_conversation(conn, conv_id, inbox.id, now, new.value if wake else None)
+        _forget(s, Conversation, conv_id)
+        if wake:
+            uow.emit(ConversationStatusChanged(conv_id, contact_id, old.value, new.value))
+    row = {**_message_values(inbox, msg), "conversation_id": conv_id, "created_at": now}
+    message_id = inbound_store.insert_message_row(conn, row)
+    uow.emit(MessageCreated(conv_id, contact_id, message_id, False, _lean_view(message_id, row)))
+    _after_store(uow, inbox, msg, message_id)
+    return Received(message_id, conv_id, contact_id, duplicate=False, automatic=msg.automatic)
+
+
+def _lean_view(message_id: int, row: dict[str, Any]) -> dict[str, Any]:
+    """views.message_view of the new message, from the row just inserted (no ORM object)."""
+    fields = {"private": False, "author_user_id": None, "delivery_error": None}
+    stored = SimpleNamespace(**row, **fields, id=message_id, attachments=[])
+    return message_view(cast(Message, stored))
+
+
+def _forget(s: Session, model: type[Conversation], ident: int) -> None:
+    """Expire a copy the session may hold of a row just changed by a plain statement."""
+    held = s.identity_map.get(identity_key(model, ident))
+    if held is not None:
+        s.expire(held)
 
 
 def _conversation_for(

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
+from ventanilla.bootstrap import Container
 from ventanilla.channels.api import ApiChannel
 from ventanilla.channels.base import InboundMessage
 from ventanilla.domain.enums import Role
-from ventanilla.services import inbound
+from ventanilla.services.inbound_batch import GroupCommit
 from ventanilla.web.deps import get_container, get_principal
 
 router = APIRouter(tags=["api channel"])
 
 
+def _group_commit(request: Request, container: Container) -> GroupCommit:
+    """One group committer per application: messages posted together share a transaction."""
+    state = request.app.state
+    committer: GroupCommit | None = getattr(state, "inbound_group_commit", None)
+    if committer is None:
+        committer = state.inbound_group_commit = GroupCommit(container.uow)
+    return committer
+
+
 @router.post("/inboxes/{inbox_id}/messages", status_code=201, response_class=JSONResponse)
 async def receive_message(inbox_id: int, request: Request) -> JSONResponse:
     """Body: {"external_id": "...", "sender": {"id": "...", "name"?, "email"?, "phone"?,
-    "verified"?}, "text": "..."}. The same external_id twice is stored once."""
+    "verified"?}, "text": "..."}. The same external_id twice is stored once. The answer comes
+    after the message is committed."""
     # The same checks as ContainerDep and PrincipalDep, called directly: resolving them as
     # dependencies costs a noticeable share of this hot path.
     container = await get_container(request)
@@ -27,7 +37,7 @@ async def receive_message(inbox_id: int, request: Request) -> JSONResponse:
     body = await request.body()
     msg = ApiChannel(None, None, container.http).parse(request.headers, body)[0]
     assert isinstance(msg, InboundMessage)
-    got = await run_in_threadpool(inbound.receive, container.uow, inbox_id, msg)
+    got = await _group_commit(request, container).receive(inbox_id, msg)
     out = {
         "id": got.message_id,
         "conversation_id": got.conversation_id,

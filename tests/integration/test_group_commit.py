@@ -1,0 +1,148 @@
+"""Group commit: messages posted together share a transaction, yet each one stands alone."""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import Future
+
+import pytest
+from sqlalchemy import event, func, select
+
+from tests.helpers import make_inbox
+from tests.integration.test_inbound import api_msg
+from ventanilla.bootstrap import Container
+from ventanilla.channels.base import InboundMessage
+from ventanilla.domain.errors import InvalidInput, NotFound
+from ventanilla.services import inbound, webhooks
+from ventanilla.services.inbound_batch import GroupCommit
+from ventanilla.services.views import message_view
+from ventanilla.storage.models import ContactIdentity, Inbox, Message, OutboxJob
+
+HOOK = "https://crm.example.com/hooks/ventanilla"
+
+
+def outbox_rows(container: Container, kind: str) -> int:
+    with container.uow() as uow:
+        stmt = select(func.count()).select_from(OutboxJob).where(OutboxJob.kind == kind)
+        return int(uow.session.scalar(stmt) or 0)
+
+
+def stored(container: Container) -> list[str]:
+    with container.uow() as uow:
+        return sorted(str(e) for e in uow.session.scalars(select(Message.external_id)))
+
+
+def commits(container: Container) -> list[int]:
+    seen: list[int] = []
+    event.listen(container.engine, "commit", lambda _conn: seen.append(1))
+    return seen
+
+
+def submit_while_blocked(
+    container: Container, committer: GroupCommit, inbox: int, msgs: list[tuple[int, InboundMessage]]
+) -> list[Future[inbound.Received]]:
+    """Hold the inbox row (and on SQLite the write lock) so the writer waits: every message
+    submitted meanwhile lands in the same batch."""
+    with container.uow() as uow:
+        uow.session.get(Inbox, inbox, with_for_update=True)
+        first = committer.submit(inbox, api_msg("warm-up", "cust-0"))
+        futures = [committer.submit(inbox_id, msg) for inbox_id, msg in msgs]
+        uow.commit()
+    first.result(timeout=30)
+    return futures
+
+
+def test_one_bad_message_in_a_batch_spoils_nothing_else(container: Container) -> None:
+    inbox = make_inbox(container, "api", settings={"assistant": True})
+    with container.uow() as uow:
+        webhooks.create_subscription(uow.session, HOOK, ["message.created"])
+        uow.commit()
+    committer = GroupCommit(container.uow)
+    seen = commits(container)
+    good = [(inbox, api_msg(f"m{i}", f"cust-{i % 7}", f"hola {i}")) for i in range(30)]
+    bad = [
+        (inbox, api_msg("too-long", "cust-bad-1", "x" * (inbound.MAX_TEXT + 1))),
+        (424242, api_msg("no-inbox", "cust-bad-2")),
+        # Fails after its contact and conversation were written: they must roll back too.
+        (inbox, api_msg("bad-meta", "cust-bad-3", meta={"x": object()})),
+        (inbox, api_msg("m3", "cust-3", "the same delivery again")),
+    ]
+    msgs = good[:15] + bad + good[15:]
+    futures = submit_while_blocked(container, committer, inbox, msgs)
+
+    results = {}
+    for (_, msg), fut in zip(msgs, futures, strict=True):
+        error = fut.exception(timeout=30)
+        results[msg.external_id, msg.text[:20]] = error or fut.result()
+    assert isinstance(results["too-long", "x" * 20], InvalidInput)
+    assert isinstance(results["no-inbox", "hola"], NotFound)
+    assert isinstance(results["bad-meta", "hola"], Exception)
+    again = results["m3", "the same delivery ag"]
+    first = results["m3", "hola 3"]
+    assert isinstance(again, inbound.Received) and isinstance(first, inbound.Received)
+    assert again.duplicate and again.message_id == first.message_id
+    assert not first.duplicate
+
+    assert stored(container) == sorted(["warm-up", *(f"m{i}" for i in range(30))])
+    with container.uow() as uow:
+        addresses = set(uow.session.scalars(select(ContactIdentity.address)))
+    assert "cust-bad-3" not in addresses and "cust-bad-1" not in addresses
+    # One webhook delivery and one assistant turn per stored message, none for the others.
+    assert outbox_rows(container, "webhook") == 31
+    assert outbox_rows(container, "assistant_turn") == 31
+    assert len(seen) <= 3  # the warm-up, then the rest together (not one commit each)
+
+
+def test_a_contact_and_conversation_are_shared_within_a_batch(container: Container) -> None:
+    inbox = make_inbox(container, "api")
+    committer = GroupCommit(container.uow)
+    msgs = [(inbox, api_msg(f"m{i}", "cust-new", f"mensaje {i}")) for i in range(5)]
+    futures = submit_while_blocked(container, committer, inbox, msgs)
+    got = [f.result(timeout=30) for f in futures]
+    assert len({r.contact_id for r in got}) == 1
+    assert len({r.conversation_id for r in got}) == 1
+    assert [r.message_id for r in got] == sorted(r.message_id for r in got)
+
+
+@pytest.mark.parametrize("threads", [16])
+def test_concurrent_callers_each_get_their_own_answer(container: Container, threads: int) -> None:
+    inbox = make_inbox(container, "api")
+    committer = GroupCommit(container.uow)
+    start = threading.Barrier(threads)
+    answers: dict[int, list[inbound.Received]] = {}
+
+    def post(n: int) -> None:
+        start.wait()
+        # Every external id is sent twice, by two different callers.
+        answers[n] = [
+            committer.submit(inbox, api_msg(f"m{(n + k) % threads}", f"cust-{n % 3}")).result(30)
+            for k in range(4)
+        ]
+
+    workers = [threading.Thread(target=post, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert stored(container) == sorted(f"m{i}" for i in range(threads))
+    by_ext: dict[int, set[int]] = {}
+    for n, got in answers.items():
+        for k, r in enumerate(got):
+            by_ext.setdefault((n + k) % threads, set()).add(r.message_id)
+    assert all(len(ids) == 1 for ids in by_ext.values())  # every caller saw the one stored
+
+
+def test_the_event_of_a_batched_message_shows_the_stored_message(container: Container) -> None:
+    inbox = make_inbox(container, "api")
+    with container.uow() as uow:
+        webhooks.create_subscription(uow.session, HOOK, ["message.created"])
+        uow.commit()
+    got = GroupCommit(container.uow).submit(inbox, api_msg("m1", "cust-1", "¿Y mi pedido?"))
+    message_id = got.result(timeout=30).message_id
+    with container.uow() as uow:
+        job = uow.session.scalars(select(OutboxJob).where(OutboxJob.kind == "webhook")).one()
+        message = uow.session.get(Message, message_id)
+        assert message is not None
+        expected = json.loads(json.dumps(message_view(message)))
+    assert job.payload["body"]["data"] == expected
