@@ -26,14 +26,13 @@ from ventanilla.channels.email import EmailAdapter, build_adapter
 from ventanilla.channels.email.authentication import (
     Peer,
     Policy,
-    TxtLookup,
     Verdict,
     authenticate,
-    dns_txt,
     stamp,
 )
 from ventanilla.channels.email.headers import message_id_of
 from ventanilla.channels.email.imap import MailboxError, poll_mailbox
+from ventanilla.channels.email.lookup import Dns, SystemDns
 from ventanilla.channels.email.parser import parse_message
 from ventanilla.channels.email.receiver import DEFAULT_MAX_SIZE, SmtpReceiver, normalise_address
 from ventanilla.domain.enums import ChannelKind
@@ -60,7 +59,7 @@ def email_event_key(raw: bytes) -> str:
         return ingest.event_key_for(raw)
 
 
-def sender_policy(settings: Settings, dns: TxtLookup | None = None) -> Policy:
+def sender_policy(settings: Settings, dns: Dns | None = None) -> Policy:
     """How senders are authenticated, from the settings; ``dns`` replaces the resolver."""
     trusted = {
         part.strip().lower()
@@ -72,7 +71,7 @@ def sender_policy(settings: Settings, dns: TxtLookup | None = None) -> Policy:
         authserv_id=settings.mail_domain.lower(),
         trusted_authserv_ids=frozenset(trusted),
         trust_loopback=settings.demo if loopback is None else loopback,
-        lookup=dns or dns_txt,
+        lookup=dns or SystemDns(),
     )
 
 
@@ -126,7 +125,7 @@ async def receive_raw_email(
     inbox_id: int,
     raw: bytes,
     peer: Peer | None = None,
-    dns: TxtLookup | None = None,
+    dns: Dns | None = None,
 ) -> list[Received]:
     """One raw mail; ``peer`` is who handed it to our SMTP receiver, ``dns`` the resolver."""
     policy = sender_policy(container.settings, dns)
@@ -157,7 +156,7 @@ async def start_smtp_receiver(
     host: str | None = None,
     port: int | None = None,
     max_size: int = DEFAULT_MAX_SIZE,
-    dns: TxtLookup | None = None,
+    dns: Dns | None = None,
 ) -> SmtpReceiver:
     """Start the SMTP listener in the running loop; ``await receiver.stop()`` to end it.
 
@@ -187,7 +186,7 @@ async def start_smtp_receiver(
     return receiver
 
 
-async def poll_imap_inbox(container: Container, inbox_id: int, dns: TxtLookup | None = None) -> int:
+async def poll_imap_inbox(container: Container, inbox_id: int, dns: Dns | None = None) -> int:
     """One IMAP round for one inbox; returns how many new messages were handed over."""
     adapter = await asyncio.to_thread(load_adapter, container.uow, inbox_id)
 
@@ -197,7 +196,7 @@ async def poll_imap_inbox(container: Container, inbox_id: int, dns: TxtLookup | 
     return await poll_mailbox(adapter.settings, adapter.password, handle)
 
 
-async def poll_imap_inboxes(container: Container, dns: TxtLookup | None = None) -> dict[int, int]:
+async def poll_imap_inboxes(container: Container, dns: Dns | None = None) -> dict[int, int]:
     """One IMAP round for every email inbox with an ``imap_host``; failures are logged."""
     ids = await asyncio.to_thread(_imap_inbox_ids, container.uow)
     handed: dict[int, int] = {}

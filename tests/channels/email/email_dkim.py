@@ -106,9 +106,11 @@ def sign(raw: bytes, key: DkimKey, domain: str, selector: str = "s1") -> bytes:
 
 @dataclass
 class FakeDns:
-    """TXT records by name; ``down`` makes every lookup a temporary failure."""
+    """TXT, address and MX records by name; ``down`` makes every lookup a temporary failure."""
 
     records: dict[str, list[str]] = field(default_factory=dict)
+    hosts: dict[str, list[str]] = field(default_factory=dict)
+    exchangers: dict[str, list[str]] = field(default_factory=dict)
     down: bool = False
     asked: list[str] = field(default_factory=list)
 
@@ -118,8 +120,20 @@ class FakeDns:
     def publish_dmarc(self, domain: str, policy: str = "reject") -> None:
         self.records[f"_dmarc.{domain}"] = [f"v=DMARC1; p={policy}; rua=mailto:d@{domain}"]
 
-    def __call__(self, name: str) -> list[str]:
+    def publish_spf(self, domain: str, record: str) -> None:
+        self.records.setdefault(domain, []).append(record)
+
+    def _answer(self, table: dict[str, list[str]], name: str) -> list[str]:
         self.asked.append(name)
         if self.down:
             raise DnsUnavailable(f"{name}: timed out")
-        return list(self.records.get(name.lower().rstrip("."), []))
+        return list(table.get(name.lower().rstrip("."), []))
+
+    def __call__(self, name: str) -> list[str]:
+        return self._answer(self.records, name)
+
+    def addresses(self, name: str) -> list[str]:
+        return self._answer(self.hosts, name)
+
+    def mx(self, name: str) -> list[str]:
+        return self._answer(self.exchangers, name)

@@ -8,10 +8,12 @@ address only when one of these holds:
 * a mail server the operator trusts (its authserv-id is configured) says so in the topmost
   ``Authentication-Results`` header it added: ``dmarc=pass`` for the ``From`` domain, or an
   aligned ``dkim=pass`` / ``spf=pass``;
+* it reached our own SMTP receiver from a server that SPF (``spf.py``) allows to send for the
+  envelope sender's domain, and that domain is aligned with the ``From`` domain;
 * it reached our own SMTP receiver from a loopback address and loopback is trusted (demo).
 
 ``Authentication-Results`` headers from any other authserv-id are ignored: the sender may have
-written them. Every DNS lookup goes through a ``TxtLookup`` so tests supply the keys and
+written them. Every DNS lookup goes through a ``Dns`` object so tests supply the keys and
 policies themselves. The outcome is a :class:`Verdict`; :func:`stamp` records it on the raw
 mail as our own ``Authentication-Results`` header, which the parser reads back.
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesParser
@@ -37,42 +39,23 @@ from typing import Literal
 import dkim  # type: ignore[import-untyped]
 
 from ventanilla.channels.email.headers import MALFORMED, header_text
+from ventanilla.channels.email.lookup import (
+    DNS_TIMEOUT_S,
+    Dns,
+    DnsUnavailable,
+    SystemDns,
+    ascii_domain,
+)
+from ventanilla.channels.email.spf import SpfResult, check_spf
+
+__all__ = ["Dns", "DnsUnavailable", "Peer", "Policy", "Verdict", "authenticate", "stamp"]
 
 Result = Literal["pass", "fail", "none"]
-# A DNS TXT lookup: the records at a name ([] when there are none); raise DnsUnavailable
-# for a temporary failure (timeout, no server answered).
-TxtLookup = Callable[[str], Sequence[str]]
 
 MAX_SIGNATURES = 5
-DNS_TIMEOUT_S = 5.0
 METHOD = "x-sender-auth"  # our own result in our Authentication-Results header
 
 _SECOND_LEVEL = {"co", "com", "org", "net", "gob", "gov", "edu", "ac", "nom", "mil", "or", "ne"}
-
-
-_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
-
-
-class DnsUnavailable(Exception):
-    """A DNS lookup failed for now (timeout, no answer from any server)."""
-
-
-def dns_txt(name: str) -> list[str]:
-    """TXT records through the system resolver (dnspython)."""
-    import dns.exception
-    import dns.resolver
-
-    try:
-        answer = dns.resolver.resolve(
-            name, "TXT", lifetime=DNS_TIMEOUT_S, raise_on_no_answer=False, search=False
-        )
-    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer, dns.resolver.YXDOMAIN):
-        return []
-    except (dns.exception.DNSException, OSError) as exc:
-        raise DnsUnavailable(f"{name}: {exc}") from exc
-    if answer.rrset is None:
-        return []
-    return [b"".join(r.strings).decode("utf-8", "replace") for r in answer.rrset]
 
 
 @dataclass(frozen=True)
@@ -98,7 +81,7 @@ class Policy:
     authserv_id: str  # ours, on the header we add
     trusted_authserv_ids: frozenset[str] = frozenset()
     trust_loopback: bool = False
-    lookup: TxtLookup = dns_txt
+    lookup: Dns = field(default_factory=SystemDns)
 
 
 @dataclass
@@ -107,28 +90,20 @@ class Verdict:
     reason: str
     from_domain: str | None = None
     dkim: list[tuple[str, str]] = field(default_factory=list)  # (d= domain, pass|fail|temperror)
+    spf: tuple[SpfResult, str] | None = None  # (result, envelope domain), SMTP receiver only
     dmarc: str | None = None  # pass | fail | none | temperror
 
     def header(self, authserv_id: str) -> str:
         """Our ``Authentication-Results`` header value."""
         parts = [authserv_id]
-        parts += [f"dkim={r} header.d={ascii_domain(d) or 'invalid'}" for d, r in self.dkim] or [
-            "dkim=none"
-        ]
+        signed = [f"dkim={r} header.d={ascii_domain(d) or 'invalid'}" for d, r in self.dkim]
+        parts += signed or ["dkim=none"]
+        if self.spf is not None:
+            parts.append(f"spf={self.spf[0]} smtp.mailfrom={self.spf[1] or 'unknown'}")
         if self.from_domain:
             parts.append(f"dmarc={self.dmarc or 'none'} header.from={self.from_domain}")
         parts.append(f"{METHOD}={self.result} reason={_quoted(self.reason)}")
         return "; ".join(parts)
-
-
-def ascii_domain(domain: str) -> str | None:
-    """A domain in lower-case ASCII (IDNA for international names), or None if it is not one."""
-    name = domain.strip().rstrip(".").lower()
-    try:
-        name = name.encode("idna").decode("ascii")
-    except (UnicodeError, ValueError):
-        return None
-    return name if _DOMAIN.fullmatch(name) else None
 
 
 def org_domain(domain: str) -> str:
@@ -180,6 +155,11 @@ def authenticate(raw: bytes, policy: Policy, peer: Peer | None = None) -> Verdic
     dkim_results, temp, failure = _verify_dkim(raw, policy.lookup)
     verdict.dkim = dkim_results
     passed += [(d, "signed by") for d, r in dkim_results if r == "pass"]
+    if peer is not None:
+        verdict.spf = check_spf(peer.ip, peer.mail_from, peer.helo, policy.lookup)
+        if verdict.spf[0] == "pass":
+            passed.append((verdict.spf[1], f"SPF allows {peer.ip} to send for"))
+        temp = temp or verdict.spf[0] == "temperror"
     match = next(((d, who) for d, who in passed if aligned(d, domain)), None)
     if match is not None:
         verdict.result, verdict.dmarc = "pass", "pass"
@@ -192,7 +172,7 @@ def authenticate(raw: bytes, policy: Policy, peer: Peer | None = None) -> Verdic
         return verdict
     verdict.dmarc = "fail" if dmarc else "none"
     if temp:
-        verdict.reason = f"DKIM key lookup failed for now ({failure})"
+        verdict.reason = "a DNS lookup failed for now" + (f" ({failure})" if failure else "")
         return verdict
     if failure:
         why = failure
@@ -217,7 +197,7 @@ def _parse(raw: bytes) -> Message:
         return BytesParser(policy=compat32).parsebytes(raw)
 
 
-def _verify_dkim(raw: bytes, lookup: TxtLookup) -> tuple[list[tuple[str, str]], bool, str]:
+def _verify_dkim(raw: bytes, lookup: Dns) -> tuple[list[tuple[str, str]], bool, str]:
     """(d= domain, result) per signature, whether a lookup failed for now, the first failure."""
     temp_failed = False
 
@@ -261,7 +241,7 @@ def _verify_dkim(raw: bytes, lookup: TxtLookup) -> tuple[list[tuple[str, str]], 
     return results, any(r == "temperror" for _, r in results), failure
 
 
-def _dmarc_policy(domain: str, lookup: TxtLookup) -> str | None:
+def _dmarc_policy(domain: str, lookup: Dns) -> str | None:
     """The p= of the DMARC record for the domain (or sp= / p= of its organisational domain)."""
     org = org_domain(domain)
     for name, subdomain in ((domain, False), (org, org != domain)):

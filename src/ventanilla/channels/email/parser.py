@@ -18,7 +18,7 @@ from ventanilla.channels.base import (
     InboundMessage,
     SenderIdentity,
 )
-from ventanilla.channels.email.authentication import ascii_domain, recorded_verdict
+from ventanilla.channels.email.authentication import recorded_verdict
 from ventanilla.channels.email.dsn import is_delivery_report, read_notification
 from ventanilla.channels.email.headers import (
     MALFORMED,
@@ -29,6 +29,7 @@ from ventanilla.channels.email.headers import (
     thread_refs,
 )
 from ventanilla.channels.email.htmltext import html_to_text
+from ventanilla.channels.email.lookup import ascii_domain
 from ventanilla.channels.email.quotes import trim_reply
 from ventanilla.domain.enums import ChannelKind, IdentityKind
 from ventanilla.domain.errors import PayloadError
