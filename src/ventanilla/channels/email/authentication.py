@@ -136,7 +136,7 @@ def authenticate(raw: bytes, policy: Policy, peer: Peer | None = None) -> Verdic
     if peer is not None and peer.loopback and policy.trust_loopback:
         verdict.result, verdict.reason = "pass", f"local delivery from {peer.ip} (trusted)"
         return verdict
-    # (domain that passed, who says so): trusted servers first, then our own DKIM check
+    # (domain that passed, who says so): trusted servers, then our DKIM check, then SPF
     passed: list[tuple[str, str]] = []
     for server, results in _trusted_results(msg, policy.trusted_authserv_ids):
         for method, result, props in results:
