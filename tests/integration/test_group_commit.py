@@ -12,12 +12,20 @@ from sqlalchemy import event, func, select
 from tests.helpers import make_inbox
 from tests.integration.test_inbound import api_msg
 from ventanilla.bootstrap import Container
-from ventanilla.channels.base import InboundMessage
+from ventanilla.channels.base import InboundMessage, SenderIdentity
+from ventanilla.domain.enums import IdentityKind
 from ventanilla.domain.errors import InvalidInput, NotFound
 from ventanilla.services import inbound, webhooks
 from ventanilla.services.inbound_batch import GroupCommit
 from ventanilla.services.views import message_view
-from ventanilla.storage.models import ContactIdentity, Inbox, Message, OutboxJob
+from ventanilla.storage.models import (
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Inbox,
+    Message,
+    OutboxJob,
+)
 
 HOOK = "https://crm.example.com/hooks/ventanilla"
 
@@ -105,10 +113,11 @@ def test_a_contact_and_conversation_are_shared_within_a_batch(container: Contain
     assert [r.message_id for r in got] == sorted(r.message_id for r in got)
 
 
-@pytest.mark.parametrize("threads", [16])
-def test_concurrent_callers_each_get_their_own_answer(container: Container, threads: int) -> None:
+@pytest.mark.parametrize("writers", [1, 2])
+def test_concurrent_callers_each_get_their_own_answer(container: Container, writers: int) -> None:
+    threads = 16
     inbox = make_inbox(container, "api")
-    committer = GroupCommit(container.uow)
+    committer = GroupCommit(container.uow, writers=writers)
     start = threading.Barrier(threads)
     answers: dict[int, list[inbound.Received]] = {}
 
@@ -146,3 +155,28 @@ def test_the_event_of_a_batched_message_shows_the_stored_message(container: Cont
         assert message is not None
         expected = json.loads(json.dumps(message_view(message)))
     assert job.payload["body"]["data"] == expected
+
+
+def test_plain_and_general_paths_write_the_same_rows(container: Container) -> None:
+    """A plain message is written with plain statements, one with an extra identity through
+    the session: the rows they leave (defaults included) must not differ."""
+    inbox = make_inbox(container, "api")
+    extra = SenderIdentity(IdentityKind.EMAIL, "ana@example.test")
+    plain = inbound.receive(container.uow, inbox, api_msg("m1", "cust-1"))
+    general = inbound.receive(
+        container.uow, inbox, api_msg("m2", "cust-2", other_identities=(extra,))
+    )
+    skip = {"id", "contact_id", "conversation_id", "address", "external_id"}
+    skip |= {"created_at", "updated_at", "last_message_at"}
+
+    def row(model: type, **where: object) -> dict[str, object]:
+        with container.uow() as uow:
+            obj = uow.session.scalars(select(model).filter_by(**where)).one()
+            return {c.key: getattr(obj, c.key) for c in model.__table__.columns} | {
+                k: None for k in skip
+            }
+
+    for model, key in ((Contact, "id"), (Conversation, "contact_id")):
+        assert row(model, **{key: plain.contact_id}) == row(model, **{key: general.contact_id})
+    assert row(Message, id=plain.message_id) == row(Message, id=general.message_id)
+    assert row(ContactIdentity, address="cust-1") == row(ContactIdentity, address="cust-2")

@@ -6,12 +6,26 @@ their construction and cache-key work, and a Core INSERT/UPDATE skips the unit-o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    ClauseElement,
+    Connection,
+    Dialect,
+    Executable,
+    Insert,
+    Table,
+    bindparam,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from ventanilla.domain.enums import ConversationStatus
 from ventanilla.storage.models import Contact, ContactIdentity, Conversation, Message
@@ -119,46 +133,34 @@ _TOUCH_AND_WAKE = (
 
 def existing_row(conn: Connection, inbox_id: int, external_id: str) -> Any:
     """(message id, conversation id, contact id) of the message with this external id."""
-    return conn.execute(EXISTING, {"inbox_id": inbox_id, "external_id": external_id}).first()
+    return _first(conn, EXISTING, {"inbox_id": inbox_id, "external_id": external_id})
 
 
 def identity_row(conn: Connection, kind: str, address: str) -> Any:
     """(contact id, verified, merged into, contact name) behind an identity, or None."""
-    return conn.execute(IDENTITY_ROW, {"kind": kind, "address": address}).first()
+    return _first(conn, IDENTITY_ROW, {"kind": kind, "address": address})
 
 
 def insert_contact(
     conn: Connection, kind: str, address: str, name: str | None, verified: bool, now: datetime
 ) -> int:
     """A new contact and its first identity; returns the contact id."""
-    got = conn.execute(
-        _INSERT_CONTACT, {"name": name, "created_at": now, "updated_at": now}
-    ).inserted_primary_key
-    assert got is not None
-    contact_id = int(got[0])
-    conn.execute(
-        _INSERT_IDENTITY,
-        {
-            "contact_id": contact_id,
-            "kind": kind,
-            "address": address,
-            "verified": verified,
-            "created_at": now,
-        },
+    contact_id = _insert(
+        conn, _INSERT_CONTACT, {"name": name, "created_at": now, "updated_at": now}
     )
+    identity = {"contact_id": contact_id, "kind": kind, "address": address}
+    _insert(conn, _INSERT_IDENTITY, {**identity, "verified": verified, "created_at": now})
     return contact_id
 
 
 def open_conversation_row(conn: Connection, contact_id: int) -> Any:
     """(id, status) of the contact's latest conversation that is not resolved, or None."""
-    return conn.execute(OPEN_CONVERSATION_ROW, {"contact_id": contact_id}).first()
+    return _first(conn, OPEN_CONVERSATION_ROW, {"contact_id": contact_id})
 
 
 def insert_conversation(conn: Connection, values: dict[str, Any], now: datetime) -> int:
     row = {**values, "created_at": now, "updated_at": now, "last_message_at": now}
-    got = conn.execute(_INSERT_CONVERSATION, row).inserted_primary_key
-    assert got is not None
-    return int(got[0])
+    return _insert(conn, _INSERT_CONVERSATION, row)
 
 
 def touch_conversation(
@@ -167,12 +169,104 @@ def touch_conversation(
     """A new message arrived: its time, the inbox to answer on, and a status change if any."""
     params = {"conv_id": conv_id, "now": now, "last_inbox_id": inbox_id}
     if new_status is None:
-        conn.execute(_TOUCH_CONVERSATION, params)
+        _write(conn, _TOUCH_CONVERSATION, params)
     else:
-        conn.execute(_TOUCH_AND_WAKE, {**params, "new_status": new_status})
+        _write(conn, _TOUCH_AND_WAKE, {**params, "new_status": new_status})
 
 
 def insert_message_row(conn: Connection, row: dict[str, Any]) -> int:
-    got = conn.execute(_INSERT_MESSAGE, row).inserted_primary_key
-    assert got is not None
-    return int(got[0])
+    return _insert(conn, _INSERT_MESSAGE, row)
+
+
+# On SQLite the statements above run on the driver connection itself, compiled once by
+# SQLAlchemy (same SQL, same column defaults, same value conversions): SQLAlchemy's
+# per-execution work costs several times what SQLite does to run them. On PostgreSQL they
+# run through SQLAlchemy, whose cost there is small next to the round trip.
+
+
+def _first(conn: Connection, stmt: Executable, params: dict[str, Any]) -> Any:
+    if conn.dialect.name == "sqlite":
+        return _driver_execute(conn, stmt, params).fetchone()
+    return conn.execute(stmt, params).first()
+
+
+def _insert(conn: Connection, stmt: Executable, params: dict[str, Any]) -> int:
+    if conn.dialect.name == "sqlite":
+        return int(_driver_execute(conn, stmt, params).lastrowid)
+    key = conn.execute(stmt, params).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _write(conn: Connection, stmt: Executable, params: dict[str, Any]) -> None:
+    if conn.dialect.name == "sqlite":
+        _driver_execute(conn, stmt, params)
+    else:
+        conn.execute(stmt, params)
+
+
+class _Prepared:
+    """A statement compiled for the driver: its SQL and, per positional parameter, where the
+    value comes from (the caller, a column default or a literal) and its conversion."""
+
+    def __init__(self, stmt: Executable, dialect: Dialect, keys: list[str] | None) -> None:
+        compiled = cast(
+            SQLCompiler, cast(ClauseElement, stmt).compile(dialect=dialect, column_keys=keys)
+        )
+        self.sql = compiled.string
+        table = getattr(stmt, "table", None)
+        self.params: list[tuple[str, Callable[[], Any] | None, Callable[[Any], Any] | None]] = []
+        for name in compiled.positiontup or ():
+            bind = compiled.binds[name]
+            convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            fallback = _default_of(table, name) if keys is not None else None
+            if fallback is None and not bind.required:
+                fallback = _constant(bind.value)
+            self.params.append((name, fallback, convert))
+
+    def args(self, given: dict[str, Any]) -> list[Any]:
+        out = []
+        for name, fallback, convert in self.params:
+            if name in given:
+                value = given[name]
+            elif fallback is not None:
+                value = fallback()
+            else:
+                raise KeyError(f"no value for {name}")
+            out.append(convert(value) if convert is not None else value)
+        return out
+
+
+def _default_of(table: Any, name: str) -> Callable[[], Any] | None:
+    column = table.c.get(name) if table is not None else None
+    default = getattr(column, "default", None)
+    if default is None:
+        return None
+    if default.is_scalar:
+        return _constant(default.arg)
+    if default.is_callable:
+        return lambda: default.arg(None)
+    return None
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+_PREPARED: dict[tuple[int, frozenset[str] | None], _Prepared] = {}
+
+
+def _driver_execute(conn: Connection, stmt: Executable, params: dict[str, Any]) -> Any:
+    is_insert = isinstance(stmt, Insert)
+    key = (id(stmt), frozenset(params) if is_insert else None)
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        keys = sorted(params) if is_insert else None
+        prepared = _PREPARED[key] = _Prepared(stmt, conn.dialect, keys)
+    driver: Any = conn.connection.dbapi_connection
+    args = prepared.args(params)
+    errors = conn.dialect.loaded_dbapi.Error
+    try:
+        return driver.execute(prepared.sql, args)
+    except errors as exc:  # the same exception classes as through SQLAlchemy
+        raise DBAPIError.instance(prepared.sql, args, exc, errors) from exc

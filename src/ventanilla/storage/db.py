@@ -38,6 +38,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_S * 1000}")
+    # Savepoint journals (one per stored inbound message under group commit) and temporary
+    # sort tables in memory rather than in temporary files.
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 

@@ -9,7 +9,7 @@ from ventanilla.bootstrap import Container
 from ventanilla.channels.api import ApiChannel
 from ventanilla.channels.base import InboundMessage
 from ventanilla.domain.enums import Role
-from ventanilla.services.inbound_batch import GroupCommit
+from ventanilla.services.inbound_batch import GroupCommit, writers_for
 from ventanilla.web.deps import get_container, get_principal
 
 router = APIRouter(tags=["api channel"])
@@ -20,7 +20,8 @@ def _group_commit(request: Request, container: Container) -> GroupCommit:
     state = request.app.state
     committer: GroupCommit | None = getattr(state, "inbound_group_commit", None)
     if committer is None:
-        committer = state.inbound_group_commit = GroupCommit(container.uow)
+        writers = writers_for(container.engine.dialect.name)
+        committer = state.inbound_group_commit = GroupCommit(container.uow, writers=writers)
     return committer
 
 
