@@ -11,9 +11,10 @@ Each child keeps its own engines, one per knowledge base (``owner``, a token of 
 that asked) and version (the fingerprint). The parent sends no articles until a child answers
 that it lacks that version; the child then builds the engine from the articles it is given.
 
-A child exits when its parent dies (it watches the parent's sentinel) and ignores Ctrl-C
-(the parent shuts it down). A crashed child breaks the pool: the pool is replaced on the next
-call and the caller decides whether to retry.
+A child runs at a lower CPU priority (nice 10) than its parent, exits when its parent dies
+(it watches the parent's sentinel) and ignores Ctrl-C (the parent shuts it down). A crashed
+child breaks the pool: the pool is replaced on the next call and the caller decides whether
+to retry.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ START_METHOD: Final = (
 )
 # Engines a child keeps at once (one per knowledge base it serves, normally one).
 ENGINES_PER_CHILD: Final = 4
+# Lower CPU priority than the serving process: when cores are short, deliveries go first
+# and the assistant's replies wait a little.
+CHILD_NICENESS: Final = 10
 # Decisions that may end in a hand-off (an action can hand off when the store fails).
 NOTE_KINDS: Final = frozenset({DecisionKind.HANDOFF, DecisionKind.ACT})
 
@@ -84,6 +88,7 @@ _engines: OrderedDict[str, tuple[Fingerprint, Assistant | None]] = OrderedDict()
 
 def _child_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(CHILD_NICENESS)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(

@@ -51,13 +51,20 @@ class AssistantRuntime:
         return self._fingerprint is not None
 
     async def compute(
-        self, uow_factory: UowFactory, state: AssistantState, text: str
+        self,
+        uow_factory: UowFactory,
+        state: AssistantState,
+        text: str,
+        kb: Fingerprint | None = None,
     ) -> Computed | None:
-        """The turn for ``text``; None while the knowledge base is empty."""
+        """The turn for ``text``; None while the knowledge base is empty.
+
+        ``kb`` is the knowledge base's fingerprint when the caller has just read it.
+        """
         if self.pool is not None:
             for attempt in (1, 2):
                 try:
-                    return await self._in_child(self.pool, uow_factory, state, text)
+                    return await self._in_child(self.pool, uow_factory, state, text, kb)
                 except PoolBroken as exc:
                     log.warning("assistant turn lost its process (attempt %d): %s", attempt, exc)
             log.warning("assistant turn computed in the serving process after two failures")
@@ -67,9 +74,14 @@ class AssistantRuntime:
         return await asyncio.to_thread(compute, engine, state, text)
 
     async def _in_child(
-        self, pool: AssistantPool, uow_factory: UowFactory, state: AssistantState, text: str
+        self,
+        pool: AssistantPool,
+        uow_factory: UowFactory,
+        state: AssistantState,
+        text: str,
+        kb: Fingerprint | None,
     ) -> Computed | None:
-        fp = await asyncio.to_thread(_fingerprint, uow_factory)
+        fp = kb if kb is not None else await asyncio.to_thread(_fingerprint, uow_factory)
         if fp[0] == 0:
             return None  # no articles, no engine (as in-thread)
         got = await pool.call(turn_in_child, self._owner, fp, None, self._actions, state, text)

@@ -13,7 +13,7 @@ from ventanilla.assistant.engine import Turn
 from ventanilla.domain.clock import utcnow
 from ventanilla.domain.enums import AuthorType, ConversationStatus, Direction
 from ventanilla.domain.events import ConversationStatusChanged
-from ventanilla.services import outbound, resolutions
+from ventanilla.services import knowledge, outbound, resolutions
 from ventanilla.services.assistant_actions import ActionOutcome, run_action
 from ventanilla.services.assistant_rules import assistant_on
 from ventanilla.services.uow import UnitOfWork
@@ -29,6 +29,7 @@ class TurnInput:
     contact_id: int
     text: str
     state: AssistantState
+    kb: tuple[int, int]  # the knowledge base's fingerprint, read in the same transaction
 
 
 async def run_turn(container: Container, message_id: int) -> Decision | None:
@@ -41,7 +42,7 @@ async def run_turn(container: Container, message_id: int) -> Decision | None:
         return None
     # The CPU part (engine.turn and the hand-off note) runs in the assistant's process pool,
     # off this process's interpreter lock; see services/assistant_pool.py.
-    computed = await runtime.compute(container.uow, prepared.state, prepared.text)
+    computed = await runtime.compute(container.uow, prepared.state, prepared.text, prepared.kb)
     if computed is None:
         return None  # the knowledge base is empty
     turn = computed.turn
@@ -72,7 +73,7 @@ def _prepare(container: Container, message_id: int) -> TurnInput | None:
             return None  # a person has it
         if state_seen(conv, message_id):
             return None
-        return TurnInput(conv.id, conv.contact_id, msg.text, state)
+        return TurnInput(conv.id, conv.contact_id, msg.text, state, knowledge.fingerprint(s))
 
 
 def state_seen(conv: Conversation, message_id: int) -> bool:
@@ -97,6 +98,7 @@ def _apply(
         conv = s.get(Conversation, prepared.conversation_id)
         if conv is None or state_seen(conv, message_id):
             return
+        msg = s.get(Message, message_id)  # loaded before any change, so nothing flushes yet
         newer = s.scalars(
             select(Message.id).where(
                 Message.conversation_id == conv.id,
@@ -110,14 +112,16 @@ def _apply(
         text = outcome.reply if outcome else decision.reply
         if summary is not None:
             state = AssistantState.from_dict({**state.to_dict(), "handed_off": True})
-            _hand_off(uow, conv, summary)
+        # Every change to the conversation first, so that it is written in one UPDATE.
         conv.assistant_state = {
             **state.to_dict(),
             "_last_message_id": message_id,
             "_sentiment": turn.sentiment.label,
         }
         conv.language = decision.language
-        _remember_sentiment(s.get(Message, message_id), turn)
+        _remember_sentiment(msg, turn)
+        if summary is not None:
+            _hand_off(uow, conv, summary)
         if text:
             outbound.post(uow, conv.id, outbound.Reply(text, AuthorType.ASSISTANT, automatic=True))
         resolutions.after_decision(uow, conv, decision)
