@@ -180,3 +180,14 @@ def test_plain_and_general_paths_write_the_same_rows(container: Container) -> No
         assert row(model, **{key: plain.contact_id}) == row(model, **{key: general.contact_id})
     assert row(Message, id=plain.message_id) == row(Message, id=general.message_id)
     assert row(ContactIdentity, address="cust-1") == row(ContactIdentity, address="cust-2")
+
+
+def test_an_inbox_changed_here_applies_to_the_next_message(container: Container) -> None:
+    inbox = make_inbox(container, "api")
+    inbound.receive(container.uow, inbox, api_msg("m1", "cust-1"))  # the inbox is now cached
+    assert outbox_rows(container, "assistant_turn") == 0
+    with container.uow() as uow:
+        uow.session.get_one(Inbox, inbox).settings = {"assistant": True}
+        uow.commit()
+    inbound.receive(container.uow, inbox, api_msg("m2", "cust-1"))
+    assert outbox_rows(container, "assistant_turn") == 1

@@ -66,20 +66,15 @@ def receive(uow_factory: UowFactory, inbox_id: int, msg: InboundMessage) -> Rece
 
 
 def receive_in(
-    uow: UnitOfWork,
-    inbox_id: int,
-    msg: InboundMessage,
-    inboxes: dict[int, Inbox],
-    check_existing: bool = True,
+    uow: UnitOfWork, inbox_id: int, msg: InboundMessage, check_existing: bool = True
 ) -> Received:
     """Store one message in the caller's transaction (group commit: inbound_batch).
 
-    `inboxes` keeps the inboxes read so far in this transaction. With `check_existing`
-    false the dedupe lookup is skipped: a message already stored then fails its INSERT on
-    the unique (inbox, external_id) constraint, and the caller, having rolled back to its
-    savepoint, asks again with the lookup.
+    With `check_existing` false the dedupe lookup is skipped: a message already stored then
+    fails its INSERT on the unique (inbox, external_id) constraint, and the caller, having
+    rolled back to its savepoint, asks again with the lookup.
     """
-    return _receive(uow, inbox_id, msg, inboxes, check_existing)
+    return _receive(uow, inbox_id, msg, check_existing)
 
 
 def is_plain(msg: InboundMessage) -> bool:
@@ -94,15 +89,10 @@ def _receive(
     uow: UnitOfWork,
     inbox_id: int,
     msg: InboundMessage,
-    inboxes: dict[int, Inbox] | None = None,
     check_existing: bool = True,
 ) -> Received:
     s = uow.session
-    inbox = inboxes.get(inbox_id) if inboxes is not None else None
-    if inbox is None:
-        inbox = s.get(Inbox, inbox_id)
-        if inbox is not None and inboxes is not None:
-            inboxes[inbox_id] = inbox  # read once per batch
+    inbox = inbound_store.cached_inbox(s, inbox_id)
     if inbox is None:
         raise NotFound(f"inbox {inbox_id} not found")
     if inbox.channel != msg.channel.value:

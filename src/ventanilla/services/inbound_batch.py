@@ -30,9 +30,11 @@ from ventanilla.channels.base import InboundMessage
 from ventanilla.services import inbound
 from ventanilla.services.inbound import Received
 from ventanilla.services.uow import UnitOfWork, UowFactory
-from ventanilla.storage.models import Inbox
 
 GROUP_COMMIT_MAX = 64  # messages in one transaction at most
+# Each failed attempt means another writer committed what this one tried to insert (the
+# message, or a new sender's identity); with several writers that can happen more than once.
+INSERT_ATTEMPTS = 4
 ALONE_ATTEMPTS = 3  # a message stored on its own after its batch failed
 WRITER_LINGER_S = 0.05  # an idle writer thread waits this long for more before it ends
 _SAVEPOINT = "vt_inbound"
@@ -172,9 +174,8 @@ def _receive_batch(uow_factory: UowFactory, batch: list[_Pending]) -> list[Outco
     """
     outcomes: dict[int, Outcome] = {}
     with uow_factory() as uow:
-        inboxes: dict[int, Inbox] = {}
         for i in sorted(range(len(batch)), key=lambda i: _sender_key(batch[i].msg)):
-            outcomes[i] = _in_savepoint(uow, batch[i], inboxes)
+            outcomes[i] = _in_savepoint(uow, batch[i])
         uow.commit()
     return [outcomes[i] for i in range(len(batch))]
 
@@ -183,23 +184,23 @@ def _sender_key(msg: InboundMessage) -> tuple[str, str]:
     return msg.sender.kind.value, msg.sender.address
 
 
-def _in_savepoint(uow: UnitOfWork, item: _Pending, inboxes: dict[int, Inbox]) -> Outcome:
+def _in_savepoint(uow: UnitOfWork, item: _Pending) -> Outcome:
     """Store one message in its own savepoint. A unique-constraint failure (a duplicate, or
-    a concurrent insert race with another process) is retried once, with every lookup: the
-    retry finds what the other writer stored."""
+    a concurrent insert race with another writer) is retried with every lookup: the retry
+    finds what the other writer stored."""
     s = uow.session
-    for attempt in (1, 2):
+    for attempt in range(1, INSERT_ATTEMPTS + 1):
         mark = len(uow.events)
         try:
             if inbound.is_plain(item.msg):
                 # First try without the dedupe lookup: a duplicate fails on the unique
-                # constraint and the second attempt looks it up.
-                return _in_plain_savepoint(uow, s, item, inboxes, check_existing=attempt == 2)
+                # constraint and the next attempt looks it up.
+                return _in_plain_savepoint(uow, s, item, check_existing=attempt > 1)
             with s.begin_nested():
-                return inbound.receive_in(uow, item.inbox_id, item.msg, inboxes)
+                return inbound.receive_in(uow, item.inbox_id, item.msg)
         except IntegrityError as exc:
             del uow.events[mark:]
-            if attempt == 2:
+            if attempt == INSERT_ATTEMPTS:
                 return exc
         except DBAPIError:
             # Not this message's fault (a deadlock with another process's batch, a lock
@@ -212,7 +213,7 @@ def _in_savepoint(uow: UnitOfWork, item: _Pending, inboxes: dict[int, Inbox]) ->
 
 
 def _in_plain_savepoint(
-    uow: UnitOfWork, s: Session, item: _Pending, inboxes: dict[int, Inbox], check_existing: bool
+    uow: UnitOfWork, s: Session, item: _Pending, check_existing: bool
 ) -> Received:
     """A savepoint issued on the driver connection: the session's own nested transaction
     costs several times more, and a plain message writes almost nothing through the session
@@ -220,7 +221,7 @@ def _in_plain_savepoint(
     raw: Any = s.connection().connection.dbapi_connection
     raw.execute(f"SAVEPOINT {_SAVEPOINT}")
     try:
-        got = inbound.receive_in(uow, item.inbox_id, item.msg, inboxes, check_existing)
+        got = inbound.receive_in(uow, item.inbox_id, item.msg, check_existing)
         s.flush()
     except Exception:
         raw.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")

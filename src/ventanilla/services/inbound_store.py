@@ -6,6 +6,9 @@ their construction and cache-key work, and a Core INSERT/UPDATE skips the unit-o
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
@@ -14,21 +17,23 @@ from sqlalchemy import (
     ClauseElement,
     Connection,
     Dialect,
+    Engine,
     Executable,
     Insert,
     Table,
     bindparam,
+    event,
     insert,
     select,
     update,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapper, Session, SessionTransaction, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ventanilla.domain.enums import ConversationStatus
-from ventanilla.storage.models import Contact, ContactIdentity, Conversation, Message
+from ventanilla.storage.models import Contact, ContactIdentity, Conversation, Inbox, Message
 
 OPEN_CONVERSATION = (
     select(Conversation)
@@ -270,3 +275,71 @@ def _driver_execute(conn: Connection, stmt: Executable, params: dict[str, Any]) 
         return driver.execute(prepared.sql, args)
     except errors as exc:  # the same exception classes as through SQLAlchemy
         raise DBAPIError.instance(prepared.sql, args, exc, errors) from exc
+
+
+# Inboxes are read for every message and almost never change: a copy is kept per database
+# for INBOX_TTL_S. A change committed in this process is seen at once (a version counter
+# bumped after the commit); one made by another process within INBOX_TTL_S.
+INBOX_TTL_S = 1.0
+_INBOX_CHANGED_KEY = "ventanilla.inbound.inbox_changed"
+
+
+class _InboxCache:
+    def __init__(self) -> None:
+        self.version = 0
+        self._lock = threading.Lock()
+        self._items: weakref.WeakKeyDictionary[Engine, dict[int, tuple[int, float, Inbox]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def bump(self) -> None:
+        with self._lock:
+            self.version += 1
+
+    def get(self, s: Session, inbox_id: int) -> Inbox | None:
+        engine = s.bind
+        items = self._items.get(engine) if isinstance(engine, Engine) else None
+        now = time.monotonic()
+        hit = items.get(inbox_id) if items is not None else None
+        if hit is not None and hit[0] == self.version and hit[1] > now:
+            return hit[2]
+        version = self.version  # read before the query: a commit meanwhile invalidates it
+        inbox = s.get(Inbox, inbox_id)
+        if inbox is None:
+            return None
+        copy = Inbox(
+            id=inbox.id,
+            name=inbox.name,
+            channel=inbox.channel,
+            settings=dict(inbox.settings or {}),
+            team_id=inbox.team_id,
+            created_at=inbox.created_at,
+        )  # not in any session; its secret is left out
+        if isinstance(engine, Engine):
+            with self._lock:
+                self._items.setdefault(engine, {})[inbox_id] = (version, now + INBOX_TTL_S, copy)
+        return copy
+
+
+_inboxes = _InboxCache()
+
+
+def cached_inbox(s: Session, inbox_id: int) -> Inbox | None:
+    """The inbox (a copy outside the session: read it, do not change it), or None."""
+    return _inboxes.get(s, inbox_id)
+
+
+def _inbox_changed(_mapper: Mapper[Any], _conn: Any, target: Inbox) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info[_INBOX_CHANGED_KEY] = True
+
+
+def _inbox_transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and session.info.pop(_INBOX_CHANGED_KEY, False):
+        _inboxes.bump()
+
+
+for _name in ("after_update", "after_delete"):
+    event.listen(Inbox, _name, _inbox_changed)
+event.listen(Session, "after_transaction_end", _inbox_transaction_ended)
