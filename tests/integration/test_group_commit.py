@@ -7,13 +7,14 @@ import threading
 from concurrent.futures import Future
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 
-from tests.helpers import make_inbox
+from tests.helpers import make_inbox, make_user
 from tests.integration.test_inbound import api_msg
 from ventanilla.bootstrap import Container
 from ventanilla.channels.base import InboundMessage, SenderIdentity
-from ventanilla.domain.enums import IdentityKind
+from ventanilla.domain.enums import IdentityKind, Role
 from ventanilla.domain.errors import InvalidInput, NotFound
 from ventanilla.services import inbound, webhooks
 from ventanilla.services.inbound_batch import GroupCommit
@@ -26,6 +27,7 @@ from ventanilla.storage.models import (
     Message,
     OutboxJob,
 )
+from ventanilla.web.app import create_app
 
 HOOK = "https://crm.example.com/hooks/ventanilla"
 
@@ -191,3 +193,22 @@ def test_an_inbox_changed_here_applies_to_the_next_message(container: Container)
         uow.commit()
     inbound.receive(container.uow, inbox, api_msg("m2", "cust-1"))
     assert outbox_rows(container, "assistant_turn") == 1
+
+
+def test_the_api_channel_answers_after_the_commit_and_refuses_bad_ids(
+    container: Container,
+) -> None:
+    inbox = make_inbox(container, "api")
+    _, token = make_user(container, Role.AGENT)
+    headers = {"authorization": f"Bearer {token}"}
+    body = {"external_id": "m1", "sender": {"id": "cust-1"}, "text": "hola"}
+    with TestClient(create_app(container=container)) as client:
+        first = client.post(f"/api/v1/inboxes/{inbox}/messages", json=body, headers=headers)
+        assert first.status_code == 201, first.text
+        assert stored(container) == ["m1"]  # stored before the answer
+        again = client.post(f"/api/v1/inboxes/{inbox}/messages", json=body, headers=headers)
+        assert again.json() == {**first.json(), "duplicate": True}
+        bad = client.post("/api/v1/inboxes/abc/messages", json=body, headers=headers)
+        assert bad.status_code == 422 and "inbox_id" in bad.json()["error"]["message"]
+        anonymous = client.post(f"/api/v1/inboxes/{inbox}/messages", json=body)
+        assert anonymous.status_code == 401

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.responses import Response
 
 from ventanilla.bootstrap import Container
 from ventanilla.channels.api import ApiChannel
 from ventanilla.channels.base import InboundMessage
 from ventanilla.domain.enums import Role
+from ventanilla.domain.errors import InvalidInput
 from ventanilla.services.inbound_batch import GroupCommit, writers_for
 from ventanilla.web.deps import get_container, get_principal
 
@@ -25,13 +31,12 @@ def _group_commit(request: Request, container: Container) -> GroupCommit:
     return committer
 
 
-@router.post("/inboxes/{inbox_id}/messages", status_code=201, response_class=JSONResponse)
-async def receive_message(inbox_id: int, request: Request) -> JSONResponse:
-    """Body: {"external_id": "...", "sender": {"id": "...", "name"?, "email"?, "phone"?,
-    "verified"?}, "text": "..."}. The same external_id twice is stored once. The answer comes
-    after the message is committed."""
-    # The same checks as ContainerDep and PrincipalDep, called directly: resolving them as
-    # dependencies costs a noticeable share of this hot path.
+async def _receive(request: Request) -> Response:
+    raw_id = request.path_params["inbox_id"]
+    if not raw_id.isdigit():
+        raise InvalidInput("inbox_id must be a whole number")
+    inbox_id = int(raw_id)
+    # The same checks as ContainerDep and PrincipalDep, called directly.
     container = await get_container(request)
     who = await get_principal(request, container)
     who.require(Role.ADMIN, Role.AGENT)
@@ -45,4 +50,30 @@ async def receive_message(inbox_id: int, request: Request) -> JSONResponse:
         "contact_id": got.contact_id,
         "duplicate": got.duplicate,
     }
-    return JSONResponse(out, status_code=201)  # built directly: this is the hot path
+    return JSONResponse(out, status_code=201)
+
+
+class _PlainRoute(APIRoute):
+    """Documented (OpenAPI) from its endpoint like any route, but served by `_receive`
+    directly: FastAPI's parameter and dependency resolution cost about a fifth of the
+    server's CPU per message on this path."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        return _receive
+
+
+async def receive_message(inbox_id: int, request: Request) -> Response:
+    """Body: {"external_id": "...", "sender": {"id": "...", "name"?, "email"?, "phone"?,
+    "verified"?}, "text": "..."}. The same external_id twice is stored once. The answer comes
+    after the message is committed."""
+    return await _receive(request)  # what _PlainRoute serves; this signature documents it
+
+
+router.add_api_route(
+    "/inboxes/{inbox_id}/messages",
+    receive_message,
+    methods=["POST"],
+    status_code=201,
+    response_class=JSONResponse,
+    route_class_override=_PlainRoute,
+)
