@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ventanilla.assistant import AssistantState, Decision, DecisionKind
 from ventanilla.assistant.engine import Turn
-from ventanilla.domain.clock import utcnow
 from ventanilla.domain.enums import AuthorType, ConversationStatus, Direction
 from ventanilla.domain.events import ConversationStatusChanged
 from ventanilla.services import knowledge, outbound, resolutions
@@ -98,7 +97,7 @@ def _apply(
         conv = s.get(Conversation, prepared.conversation_id)
         if conv is None or state_seen(conv, message_id):
             return
-        msg = s.get(Message, message_id)  # loaded before any change, so nothing flushes yet
+        found = s.execute(select(Message.meta).where(Message.id == message_id)).first()
         newer = s.scalars(
             select(Message.id).where(
                 Message.conversation_id == conv.id,
@@ -119,35 +118,43 @@ def _apply(
             "_sentiment": turn.sentiment.label,
         }
         conv.language = decision.language
-        _remember_sentiment(msg, turn)
+        if summary is not None:
+            _tag_hand_off(conv)
+        if found is not None:
+            _remember_sentiment(uow, message_id, found.meta or {}, turn)
+        # Held here so that the note and the reply find the inbox in the session.
+        inbox = s.get(Inbox, conv.last_inbox_id) if conv.last_inbox_id else None
         if summary is not None:
             _hand_off(uow, conv, summary)
         if text:
             outbound.post(uow, conv.id, outbound.Reply(text, AuthorType.ASSISTANT, automatic=True))
         resolutions.after_decision(uow, conv, decision)
         uow.commit()
+        del inbox  # (kept alive until here on purpose)
 
 
-def _remember_sentiment(msg: Message | None, turn: Turn) -> None:
+def _remember_sentiment(uow: UnitOfWork, message_id: int, meta: dict[str, Any], turn: Turn) -> None:
     """Per-message sentiment and frustration, for routing and the experience ledger."""
-    if msg is None:
-        return
     mood = turn.sentiment
-    msg.meta = {
-        **(msg.meta or {}),
+    meta = {
+        **meta,
         "sentiment": mood.label,
         "frustration": f"{mood.frustration:.3f}",
         "language": mood.language,
     }
+    uow.session.execute(update(Message).where(Message.id == message_id).values(meta=meta))
 
 
-def _hand_off(uow: UnitOfWork, conv: Conversation, summary: str) -> None:
-    outbound.post(uow, conv.id, outbound.Reply(summary, AuthorType.SYSTEM, private=True))
+def _tag_hand_off(conv: Conversation) -> None:
     tags = list(conv.tags or [])
     if "handoff" not in tags:
         conv.tags = [*tags, "handoff"]
+
+
+def _hand_off(uow: UnitOfWork, conv: Conversation, summary: str) -> None:
+    """The private note for the agent (posting it sets the conversation's updated_at)."""
+    outbound.post(uow, conv.id, outbound.Reply(summary, AuthorType.SYSTEM, private=True))
     if conv.status != ConversationStatus.OPEN.value:
         old = conv.status
         conv.status = ConversationStatus.OPEN.value
         uow.emit(ConversationStatusChanged(conv.id, conv.contact_id, old, conv.status))
-    conv.updated_at = utcnow()
