@@ -60,11 +60,18 @@ class Container:
         self._wakers.append(waker)
 
     def _publish(self, events: list[Event]) -> None:
+        items = []
         for ev in events:
             payload = ev.payload()
-            self.bus.publish(conversation_topic(ev.conversation_id), payload)
-            self.bus.publish(contact_topic(ev.contact_id), payload)
-            self.bus.publish(AGENTS_TOPIC, payload)
+            items.append((conversation_topic(ev.conversation_id), payload))
+            items.append((contact_topic(ev.contact_id), payload))
+            items.append((AGENTS_TOPIC, payload))
+        publish_many = getattr(self.bus, "publish_many", None)  # one round trip to Redis
+        if publish_many is not None:
+            publish_many(items)
+        else:
+            for topic, payload in items:
+                self.bus.publish(topic, payload)
         if events:
             for waker in self._wakers:
                 waker.wake()

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import uuid
 from concurrent.futures import Future
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 
-from tests.helpers import make_inbox, make_user
+from tests.helpers import make_inbox, make_user, need_redis
 from tests.integration.test_inbound import api_msg
 from ventanilla.bootstrap import Container
 from ventanilla.channels.base import InboundMessage, SenderIdentity
 from ventanilla.domain.enums import IdentityKind, Role
 from ventanilla.domain.errors import InvalidInput, NotFound
+from ventanilla.realtime.redis_bus import RedisBus
 from ventanilla.services import inbound, webhooks
 from ventanilla.services.inbound_batch import GroupCommit
 from ventanilla.services.views import message_view
@@ -212,3 +215,44 @@ def test_the_api_channel_answers_after_the_commit_and_refuses_bad_ids(
         assert bad.status_code == 422 and "inbox_id" in bad.json()["error"]["message"]
         anonymous = client.post(f"/api/v1/inboxes/{inbox}/messages", json=body)
         assert anonymous.status_code == 401
+
+
+def test_a_batch_wakes_a_pending_conversation_once(container: Container) -> None:
+    inbox = make_inbox(container, "api")
+    first = inbound.receive(container.uow, inbox, api_msg("m0", "cust-1"))
+    with container.uow() as uow:
+        uow.session.get_one(Conversation, first.conversation_id).status = "pending"
+        webhooks.create_subscription(uow.session, HOOK, ["conversation.status_changed"])
+        uow.commit()
+    committer = GroupCommit(container.uow)
+    msgs = [(inbox, api_msg(f"m{i}", "cust-1")) for i in range(1, 5)]
+    got = [f.result(timeout=30) for f in submit_while_blocked(container, committer, inbox, msgs)]
+    assert {r.conversation_id for r in got} == {first.conversation_id}
+    with container.uow() as uow:
+        assert uow.session.get_one(Conversation, first.conversation_id).status == "open"
+    assert outbox_rows(container, "webhook") == 1  # one status change, not one per message
+
+
+async def test_a_batch_of_events_reaches_other_processes_in_order() -> None:
+    url = need_redis()
+    channel = f"vt-test:{uuid.uuid4().hex}"
+    sender, listener = RedisBus(url, channel), RedisBus(url, channel)
+    try:
+        await listener.start()
+        async with listener.subscribe(["a", "b"]) as sub:
+            items = [("a", {"n": 1}), ("b", {"n": 2}), ("a", {"n": 3})]
+            await asyncio.to_thread(sender.publish_many, items)
+            async with asyncio.timeout(10):
+                assert [await sub.get() for _ in items] == [p for _, p in items]
+    finally:
+        await sender.stop()
+        await listener.stop()
+
+
+async def test_without_redis_a_batch_of_events_is_still_heard_here() -> None:
+    bus = RedisBus("redis://127.0.0.1:9/0", "vt-test:down")  # nothing listens on port 9
+    async with bus.subscribe(["a"]) as sub:
+        await asyncio.to_thread(bus.publish_many, [("a", {"n": 1}), ("a", {"n": 2})])
+        async with asyncio.timeout(5):
+            assert [await sub.get(), await sub.get()] == [{"n": 1}, {"n": 2}]
+    await bus.stop()

@@ -39,6 +39,20 @@ class RedisBus:
             log.warning("realtime publish failed, delivering locally only: %s", exc)
             self._fanout.deliver(topic, payload)
 
+    def publish_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """publish() for several events in one round trip to Redis."""
+        if not items:
+            return
+        try:
+            pipe = self._sync.pipeline(transaction=False)
+            for topic, payload in items:
+                pipe.publish(self._channel, encode(topic, payload))
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("realtime publish failed, delivering locally only: %s", exc)
+            for topic, payload in items:
+                self._fanout.deliver(topic, payload)
+
     def subscribe(self, topics: list[str]) -> contextlib.AbstractAsyncContextManager[Subscription]:
         return self._fanout.subscribe(topics)
 

@@ -40,6 +40,9 @@ from ventanilla.storage.models import (
 )
 
 MAX_TEXT = 100_000
+# (kind, address) -> (contact id, verified, merged into, contact name, open conversation id,
+# its status), or None for a sender without an identity yet.
+Senders = dict[tuple[str, str], tuple[Any, ...] | None]
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,11 @@ def receive(uow_factory: UowFactory, inbox_id: int, msg: InboundMessage) -> Rece
 
 
 def receive_in(
-    uow: UnitOfWork, inbox_id: int, msg: InboundMessage, check_existing: bool = True
+    uow: UnitOfWork,
+    inbox_id: int,
+    msg: InboundMessage,
+    check_existing: bool = True,
+    senders: Senders | None = None,
 ) -> Received:
     """Store one message in the caller's transaction (group commit: inbound_batch).
 
@@ -74,7 +81,7 @@ def receive_in(
     fails its INSERT on the unique (inbox, external_id) constraint, and the caller, having
     rolled back to its savepoint, asks again with the lookup.
     """
-    return _receive(uow, inbox_id, msg, check_existing)
+    return _receive(uow, inbox_id, msg, check_existing, senders)
 
 
 def is_plain(msg: InboundMessage) -> bool:
@@ -90,6 +97,7 @@ def _receive(
     inbox_id: int,
     msg: InboundMessage,
     check_existing: bool = True,
+    senders: Senders | None = None,
 ) -> Received:
     s = uow.session
     inbox = inbound_store.cached_inbox(s, inbox_id)
@@ -104,7 +112,7 @@ def _receive(
         if existing is not None:
             return Received(existing[0], existing[1], existing[2], duplicate=True)
     if is_plain(msg):
-        return _receive_lean(uow, inbox, msg)
+        return _receive_lean(uow, inbox, msg, senders)
 
     contact = contacts.resolve(
         s, msg.sender.kind, msg.sender.address, msg.sender.name, msg.sender.verified
@@ -143,35 +151,61 @@ def _after_store(uow: UnitOfWork, inbox: Inbox, msg: InboundMessage, message_id:
         outbox.enqueue(uow.session, "assistant_turn", {"message_id": message_id}, key)
 
 
-def _receive_lean(uow: UnitOfWork, inbox: Inbox, msg: InboundMessage) -> Received:
+def prefetch_senders(s: Session, msgs: list[InboundMessage]) -> Senders:
+    """What a batch needs to know about its plain messages' senders, in one query."""
+    keys = {_sender_key(m) for m in msgs if is_plain(m)}
+    found = inbound_store.senders(s.connection(), sorted(keys))
+    return {k: found.get(k) for k in keys}
+
+
+def _sender_key(msg: InboundMessage) -> tuple[str, str]:
+    sender = msg.sender
+    return sender.kind.value, normalize_address(sender.kind, sender.address)
+
+
+def _receive_lean(
+    uow: UnitOfWork, inbox: Inbox, msg: InboundMessage, senders: Senders | None
+) -> Received:
     """The common message (no attachments, threads or extra identities) as plain statements.
 
     Same outcome as the general path: a known, unmerged sender whose identity needs no
     update is read as a row; a new sender gets its contact and identity in two INSERTs; the
     open conversation is read as a row and touched (and woken) in one UPDATE, or created with
     one INSERT. Anything else about the contact goes through `contacts.resolve`.
+
+    `senders` (in a batch) holds what is known of the batch's senders, read at its start and
+    kept current by its messages; the caller empties it when a message fails.
     """
     s = uow.session
     conn = s.connection()
     now = utcnow()
     sender = msg.sender
-    kind, address = sender.kind.value, normalize_address(sender.kind, sender.address)
-    found = inbound_store.identity_row(conn, kind, address)
+    key = _sender_key(msg)
+    if senders is not None and key in senders:
+        found = senders[key]
+    else:
+        found = inbound_store.identity_row(conn, *key)
+        if found is not None:
+            open_conv = inbound_store.open_conversation_row(conn, int(found[0]))
+            found = (*found, *(open_conv or (None, None)))
     if found is None:
-        contact_id = inbound_store.insert_contact(
-            conn, kind, address, sender.name, sender.verified, now
-        )
-        conv_row = None
+        contact_id = inbound_store.insert_contact(conn, *key, sender.name, sender.verified, now)
+        conv_id, old_status = None, None
     else:
         merged, name_missing = found[2] is not None, bool(sender.name and not found[3])
         if merged or name_missing or (sender.verified and not found[1]):
             contact_id = contacts.resolve(
                 s, sender.kind, sender.address, sender.name, sender.verified
             ).id
+            open_conv = inbound_store.open_conversation_row(conn, contact_id)
+            conv_id, old_status = open_conv or (None, None)
+            if senders is not None:
+                senders.pop(key, None)  # read it again next time
         else:
             contact_id = int(found[0])
-        conv_row = inbound_store.open_conversation_row(conn, contact_id)
-    if conv_row is None:
+            conv_id, old_status = found[4], found[5]
+    new_status = ConversationStatus.OPEN.value
+    if conv_id is None:
         conv_id = inbound_store.insert_conversation(
             conn,
             {
@@ -184,14 +218,18 @@ def _receive_lean(uow: UnitOfWork, inbox: Inbox, msg: InboundMessage) -> Receive
             now,
         )
     else:
-        conv_id = int(conv_row[0])
-        old = ConversationStatus(conv_row[1])
+        old = ConversationStatus(str(old_status))
         new = status_after_customer_message(old)
         wake = new is not old and not msg.automatic
+        new_status = new.value if wake else old.value
         inbound_store.touch_conversation(conn, conv_id, inbox.id, now, new.value if wake else None)
         _forget(s, Conversation, conv_id)
         if wake:
             uow.emit(ConversationStatusChanged(conv_id, contact_id, old.value, new.value))
+    if senders is not None and (found is None or key in senders):
+        verified = sender.verified if found is None else found[1]
+        name = sender.name if found is None else found[3]
+        senders[key] = (contact_id, verified, None, name, conv_id, new_status)
     row = {**_message_values(inbox, msg), "conversation_id": conv_id, "created_at": now}
     message_id = inbound_store.insert_message_row(conn, row)
     uow.emit(MessageCreated(conv_id, contact_id, message_id, False, _lean_view(message_id, row)))

@@ -25,6 +25,7 @@ from sqlalchemy import (
     event,
     insert,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.exc import DBAPIError
@@ -120,6 +121,33 @@ OPEN_CONVERSATION_ROW = (
     .order_by(_CONVERSATIONS.c.updated_at.desc())
     .limit(1)
 )
+_LATEST = _CONVERSATIONS.alias("latest")
+_OPEN_CONVERSATION_OF_IDENTITY = (
+    select(_LATEST.c.id)
+    .where(
+        _LATEST.c.contact_id == _IDENTITIES.c.contact_id,
+        _LATEST.c.status != ConversationStatus.RESOLVED.value,
+    )
+    .order_by(_LATEST.c.updated_at.desc())
+    .limit(1)
+    .correlate(_IDENTITIES)
+    .scalar_subquery()
+)
+SENDERS = (
+    select(
+        _IDENTITIES.c.kind,
+        _IDENTITIES.c.address,
+        _IDENTITIES.c.contact_id,
+        _IDENTITIES.c.verified,
+        _CONTACTS.c.merged_into_id,
+        _CONTACTS.c.name,
+        _CONVERSATIONS.c.id,
+        _CONVERSATIONS.c.status,
+    )
+    .join(_CONTACTS, _CONTACTS.c.id == _IDENTITIES.c.contact_id)
+    .outerjoin(_CONVERSATIONS, _CONVERSATIONS.c.id == _OPEN_CONVERSATION_OF_IDENTITY)
+    .where(tuple_(_IDENTITIES.c.kind, _IDENTITIES.c.address).in_(bindparam("keys", expanding=True)))
+)
 _INSERT_CONTACT = insert(_CONTACTS)
 _INSERT_IDENTITY = insert(_IDENTITIES)
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
@@ -156,6 +184,15 @@ def insert_contact(
     identity = {"contact_id": contact_id, "kind": kind, "address": address}
     _insert(conn, _INSERT_IDENTITY, {**identity, "verified": verified, "created_at": now})
     return contact_id
+
+
+def senders(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """For each (kind, address) that has an identity: (contact id, verified, merged into,
+    contact name, open conversation id, its status), in one query."""
+    if not keys:
+        return {}
+    rows = conn.execute(SENDERS, {"keys": keys}).all()
+    return {(r[0], r[1]): tuple(r[2:]) for r in rows}
 
 
 def open_conversation_row(conn: Connection, contact_id: int) -> Any:
