@@ -202,3 +202,36 @@ def test_automatic_mail_never_gets_an_assistant_reply(bot: Container) -> None:
             select(Message.author_type).where(Message.conversation_id == got.conversation_id)
         ).all()
     assert list(authors) == ["customer"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_configured_language_model_rewords_the_answer_with_its_source(
+    settings: Settings,
+) -> None:
+    prompts: list[str] = []
+    reworded = "El envío te cuesta 4,90 € y es gratis si tu compra supera los 40 € [1]."
+
+    def endpoints(request: httpx.Request) -> httpx.Response:
+        if request.url.host != "llm.test":
+            return store(request)
+        body = json.loads(request.content)
+        prompts.append("\n".join(m["content"] for m in body["messages"]))
+        choice = {"index": 0, "message": {"role": "assistant", "content": reworded}}
+        return httpx.Response(200, json={"choices": [{**choice, "finish_reason": "stop"}]})
+
+    s = settings.model_copy(
+        update={"assistant_enabled": True, "llm_url": "http://llm.test/v1", "llm_model": "m"}
+    )
+    c = Container(s, http=httpx.AsyncClient(transport=httpx.MockTransport(endpoints)))
+    with c.uow() as uow:
+        knowledge.upsert_many(uow.session, ARTICLES, None)
+        uow.commit()
+    try:
+        chat = Chat(c, "webchat", visitor())
+        answer = chat.say("Hola, ¿cuánto cuesta el envío a mi casa?")
+    finally:
+        c.engine.dispose()
+
+    assert answer == f"{reworded}\n\nFuentes:\n[1] Gastos de envío: /help/es/shipping-costs"
+    [prompt] = prompts
+    assert "4,90" in prompt  # grounded in the article's own text

@@ -14,6 +14,7 @@ from ventanilla.domain.enums import AuthorType, ConversationStatus, Direction
 from ventanilla.domain.events import ConversationStatusChanged
 from ventanilla.services import knowledge, outbound, resolutions
 from ventanilla.services.assistant_actions import ActionOutcome, run_action
+from ventanilla.services.assistant_phrasing import phrase_turn
 from ventanilla.services.assistant_rules import assistant_on
 from ventanilla.services.uow import UnitOfWork
 from ventanilla.storage.models import Conversation, Inbox, Message
@@ -45,8 +46,9 @@ async def run_turn(container: Container, message_id: int) -> Decision | None:
     if computed is None:
         return None  # the knowledge base is empty
     turn = computed.turn
-    # The decision is final from here on. Steps that only reword it (phrasing the reply)
-    # belong here: after the decision, before the action and _apply store anything.
+    # The decision is final from here on; an answer may only be reworded, grounded in its
+    # article, when a language model endpoint is configured.
+    turn = await phrase_turn(container, turn, prepared.text)
     outcome = None
     if turn.decision.kind is DecisionKind.ACT:
         outcome = await run_action(container, prepared.conversation_id, turn.decision)
