@@ -89,7 +89,10 @@ class Policy:
     def _from_candidates(self, state: AssistantState, signals: Signals) -> Decision:
         cfg = self.config
         ranked = signals.candidates
-        if not ranked or ranked[0].score < cfg.out_of_scope_floor:
+        # Candidates come best first, but a trained re-ranking may put one above another
+        # with a higher retrieval score: the floors look at the highest score.
+        top = max((c.score for c in ranked), default=0.0)
+        if top < cfg.out_of_scope_floor:
             return self.handoff(state, signals, HandoffReason.OUT_OF_SCOPE)
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
@@ -100,7 +103,7 @@ class Policy:
         sure = confidence >= cfg.sure_confidence
         if confidence >= cfg.answer_confidence and (len(close) == 1 or sure):
             return self._answer_or_route(state, signals, best.article, confidence)
-        if len(close) >= 2 and best.score >= cfg.clarify_floor:
+        if len(close) >= 2 and top >= cfg.clarify_floor:
             return self._clarify(state, signals, [c.article for c in close])
         if confidence >= cfg.answer_confidence:
             return self._answer_or_route(state, signals, best.article, confidence)

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ventanilla.assistant.embeddings import Encoder, Matrix
+from ventanilla.assistant.head import ArticleHead, build_head
 from ventanilla.assistant.knowledge import Article, Language
 from ventanilla.assistant.text import for_matching, stems
 from ventanilla.assistant.whitening import apply, whitening_transform
@@ -23,6 +24,8 @@ Vector = npt.NDArray[np.float32]
 SEMANTIC_WEIGHT = 0.92
 CENTROID_WEIGHT = 0.4
 WHITENED_WEIGHT = 0.5
+# How far the head's probabilities move the ranking (not the scores); see search().
+HEAD_WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,14 @@ class KnowledgeIndex:
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._public = np.asarray([a.audience == "public" for a in self.articles], dtype=bool)
+        self.head = self._build_head(texts, row_language)
+
+    def _build_head(self, texts: list[str], row_language: list[Language]) -> ArticleHead | None:
+        if HEAD_WEIGHT <= 0:
+            return None
+        counts = np.diff(np.append(self._starts, len(texts)))
+        labels = np.repeat(np.arange(len(self.articles), dtype=np.int64), counts)
+        return build_head(self._white_rows, texts, row_language, labels, len(self.articles))
 
     def _build_centroids(self, rows: Matrix) -> Matrix:
         if not self.articles:
@@ -131,11 +142,21 @@ class KnowledgeIndex:
             blended = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
         else:  # no shared words (e.g. another language): meaning alone decides
             blended = semantic
+        rank = blended
+        if self.head is not None:
+            # The trained head re-orders the candidates; each keeps its retrieval score,
+            # which the policy's thresholds and the calibration were set on. A candidate
+            # promoted over a higher-scoring one therefore leaves a zero margin, and the
+            # policy offers both rather than answering.
+            probs = self.head.probabilities(
+                apply(vector, self._transform), for_matching(text), language
+            )
+            rank = (blended + HEAD_WEIGHT * probs).astype(np.float32)
         if public_only:
-            blended = np.where(self._public, blended, -np.inf).astype(np.float32)
-        order = np.argsort(-blended, kind="stable")[:k]
+            rank = np.where(self._public, rank, -np.inf).astype(np.float32)
+        order = np.argsort(-rank, kind="stable")[:k]
         return [
             Candidate(self.articles[i], float(blended[i]), float(semantic[i]), float(lexical[i]))
             for i in order
-            if np.isfinite(blended[i])
+            if np.isfinite(rank[i])
         ]
