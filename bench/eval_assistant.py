@@ -4,7 +4,10 @@ Prepares temporary CSV files from each data set, runs
 ``ventanilla eval assistant`` (the production code path) on each, and prints one table
 next to the published baselines. Usage:
 
-    python bench/eval_assistant.py [--only NAME ...] [--json-dir DIR]
+    python bench/eval_assistant.py [--only NAME ...] [--json-dir DIR] [--build-times]
+
+``--build-times`` also times building the engine (embedding every example, BM25, whitening
+and training the per-knowledge-base head) for three knowledge-base sizes.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import argparse
 import csv
 import json
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -235,10 +240,61 @@ def print_table(results: list[tuple[Suite, dict[str, object]]]) -> None:
         print("| " + " | ".join(cells) + " |")
 
 
+BUILD_SUITES = ("banking77-10shot", "bitext-8k", "latency-1000")
+
+
+def build_times(names: tuple[str, ...] = BUILD_SUITES, repeats: int = 3) -> None:
+    """Median seconds to build the engine for each suite's knowledge base, and how much of
+    it training the head took (the model is loaded before timing; nothing is cached)."""
+    from ventanilla.assistant import head as head_module
+    from ventanilla.assistant import retrieval
+    from ventanilla.assistant.embeddings import default_encoder
+    from ventanilla.assistant.engine import Assistant
+    from ventanilla.assistant.evaluation import articles_from_training
+
+    encoder = default_encoder()
+    encoder.encode(["warm up"])
+    head_seconds: list[float] = []
+    original = head_module.build_head
+
+    def timed_head(*args: object, **kwargs: object) -> object:
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            head_seconds.append(time.perf_counter() - start)
+
+    retrieval.build_head = timed_head  # type: ignore[assignment]
+    print("| knowledge base | articles | rows | head trained | build s (median) | head s |")
+    print("|---|---|---|---|---|---|")
+    try:
+        for name in names:
+            suite = SUITES[name]()
+            if suite is None:
+                continue
+            lang = None if suite.lang == "auto" else suite.lang
+            articles = articles_from_training(suite.train, {}, lang)  # type: ignore[arg-type]
+            totals, heads, trained = [], [], False
+            for _ in range(repeats if len(suite.train) < 5000 else 1):
+                head_seconds.clear()
+                start = time.perf_counter()
+                engine = Assistant(articles, encoder=encoder)
+                totals.append(time.perf_counter() - start)
+                heads.append(sum(head_seconds))
+                trained = engine.index.head is not None
+            rows = len(suite.train) + len(articles)
+            print(f"| {suite.name} | {len(articles)} | {rows} | {'yes' if trained else 'no'} "
+                  f"| {statistics.median(totals):.1f} | {statistics.median(heads):.1f} |")
+    finally:
+        retrieval.build_head = original
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Evaluate the assistant on public data.")
     parser.add_argument("--only", nargs="*", choices=sorted(SUITES), default=None)
     parser.add_argument("--json-dir", type=Path, default=None)
+    parser.add_argument("--build-times", action="store_true",
+                        help="also time building the engine for three knowledge-base sizes")
     args = parser.parse_args()
     if not DATA.is_dir():
         print(f"data sets not found at {DATA.resolve()}; nothing to evaluate")
@@ -256,6 +312,9 @@ def main() -> None:
                   file=sys.stderr)
             results.append((suite, run_suite(suite, Path(tmp), json_dir)))
     print_table(results)
+    if args.build_times:
+        print()
+        build_times()
 
 
 if __name__ == "__main__":
