@@ -18,6 +18,7 @@ from ventanilla.services.assistant_phrasing import phrase_turn
 from ventanilla.services.assistant_rules import assistant_on
 from ventanilla.services.uow import UnitOfWork
 from ventanilla.storage.models import Conversation, Inbox, Message
+from ventanilla.storage.ordering import lock_contact_messages
 
 if TYPE_CHECKING:
     from ventanilla.bootstrap import Container
@@ -99,6 +100,7 @@ def _apply(
         conv = s.get(Conversation, prepared.conversation_id)
         if conv is None or state_seen(conv, message_id):
             return
+        lock_contact_messages(s, conv.contact_id)  # before the conversation's row lock
         found = s.execute(select(Message.meta).where(Message.id == message_id)).first()
         newer = s.scalars(
             select(Message.id).where(

@@ -38,6 +38,7 @@ from ventanilla.storage.models import (
     Inbox,
     Message,
 )
+from ventanilla.storage.ordering import lock_contact_messages
 
 MAX_TEXT = 100_000
 # (kind, address) -> (contact id, verified, merged into, contact name, open conversation id,
@@ -119,6 +120,7 @@ def _receive(
     )
     for other in msg.other_identities:
         contact = contacts.add_identity(s, contact, other.kind, other.address, other.verified)
+    lock_contact_messages(s, contact.id)
     conv = _conversation_for(uow, inbox, contact, msg)
     message = inbound_store.insert_message(s, conv, _message_values(inbox, msg), utcnow())
     if msg.channel.value == "email":
@@ -204,6 +206,7 @@ def _receive_lean(
         else:
             contact_id = int(found[0])
             conv_id, old_status = found[4], found[5]
+    lock_contact_messages(conn, contact_id)
     new_status = ConversationStatus.OPEN.value
     if conv_id is None:
         conv_id = inbound_store.insert_conversation(

@@ -11,7 +11,7 @@ transaction at a time, so there is nothing to do there.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 # A namespace for the lock keys, so they cannot collide with other advisory locks.
@@ -19,10 +19,15 @@ _NAMESPACE = 0x56_54_4E  # "VTN"
 _LOCK = text("SELECT pg_advisory_xact_lock(:ns, :key)")
 
 
-def lock_contact_messages(s: Session, contact_id: int) -> None:
-    """Wait for any other open transaction that is adding messages for this contact."""
-    if s.get_bind().dialect.name != "postgresql":
+def lock_contact_messages(s: Session | Connection, contact_id: int) -> None:
+    """Wait for any other open transaction that is adding messages for this contact.
+
+    Take it before writing the contact's conversations too: every writer then takes the
+    advisory lock before the conversation's row lock, so two writers cannot deadlock.
+    """
+    conn = s.connection() if isinstance(s, Session) else s
+    if conn.dialect.name != "postgresql":
         return
     # pg_advisory_xact_lock(int4, int4): fold the id into the signed 32-bit range.
     key = (contact_id & 0xFFFFFFFF) - (1 << 32 if contact_id & 0x80000000 else 0)
-    s.execute(_LOCK, {"ns": _NAMESPACE, "key": key})
+    conn.execute(_LOCK, {"ns": _NAMESPACE, "key": key})
