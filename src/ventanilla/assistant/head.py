@@ -164,6 +164,10 @@ def _train(features: FloatArray, labels: IntArray, classes: int) -> tuple[FloatA
     return weights, bias
 
 
+def _too_costly(rows: int, width: int, classes: int) -> bool:
+    return STEPS * rows * width * classes > MAX_WORK or rows * width > MAX_CELLS
+
+
 def build_head(
     dense: FloatArray,
     texts: Sequence[str],
@@ -173,11 +177,10 @@ def build_head(
 ) -> ArticleHead | None:
     """A head trained on every row, or None when the knowledge base exceeds the budget
     (or has fewer than two articles)."""
-    if classes < 2 or not len(labels):
+    if classes < 2 or not len(labels) or _too_costly(len(labels), dense.shape[1], classes):
         return None
     docs = [text_features(t, lang) for t, lang in zip(texts, languages, strict=True)]
     tfidf = TfIdf(docs)
-    width = dense.shape[1] + len(tfidf)
-    if STEPS * len(labels) * width * classes > MAX_WORK or len(labels) * width > MAX_CELLS:
+    if _too_costly(len(labels), dense.shape[1] + len(tfidf), classes):
         return None
     return ArticleHead(dense, docs, labels, classes, tfidf)
