@@ -137,3 +137,11 @@ class FakeDns:
 
     def mx(self, name: str) -> list[str]:
         return self._answer(self.exchangers, name)
+
+
+def example_dns(key: DkimKey) -> FakeDns:
+    """DNS for example.com: its DKIM key and a DMARC policy of reject."""
+    dns = FakeDns()
+    dns.publish_key("example.com", key)
+    dns.publish_dmarc("example.com", "reject")
+    return dns

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from email_dkim import DkimKey, FakeDns, make_key, sign
+from email_dkim import DkimKey, FakeDns, example_dns, make_key, sign
 from email_shared import eml_names, read_eml
 
 from ventanilla.channels.base import InboundMessage
@@ -38,10 +38,7 @@ def key() -> DkimKey:
 
 @pytest.fixture
 def dns(key: DkimKey) -> FakeDns:
-    dns = FakeDns()
-    dns.publish_key("example.com", key)
-    dns.publish_dmarc("example.com", "reject")
-    return dns
+    return example_dns(key)
 
 
 def policy(dns: FakeDns, *trusted: str, loopback: bool = False) -> Policy:

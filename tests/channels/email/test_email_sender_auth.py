@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from email_dkim import DkimKey, FakeDns, make_key, sign
+from email_dkim import DkimKey, FakeDns, example_dns, make_key, sign
 from email_servers import OutsideWorld
 from sqlalchemy import select
 from tests.helpers import make_inbox, make_user
@@ -47,9 +47,7 @@ def key() -> DkimKey:
 
 @pytest.fixture
 def dns(key: DkimKey) -> FakeDns:
-    dns = FakeDns()
-    dns.publish_key("example.com", key)
-    dns.publish_dmarc("example.com", "reject")
+    dns = example_dns(key)
     dns.publish_key("attacker.test", key)
     return dns
 
