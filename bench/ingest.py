@@ -274,8 +274,9 @@ def table(report: Report, cfg: Config) -> list[str]:
 def goals(report: Report) -> list[str]:
     load, lines = report.load, ["| goal | measured | target | met |", "|---|---|---|---|"]
 
-    def row(name: str, value: str, target: str, met: bool) -> None:
-        lines.append(f"| {name} | {value} | {target} | {'yes' if met else 'NO'} |")
+    def row(name: str, value: str, target: str, met: bool | None) -> None:
+        verdict = "n/a" if met is None else "yes" if met else "NO"
+        lines.append(f"| {name} | {value} | {target} | {verdict} |")
 
     for ours, bare in (
         ("Ventanilla SQLite", "bare SQLite"),
@@ -296,8 +297,8 @@ def goals(report: Report) -> list[str]:
         row(
             f"widget-to-agent p99, {label}, {w.sockets} sockets",
             f"{p99:.1f} ms",
-            "< 50 ms",
-            p99 < 50 and w.lost == 0 and w.sockets >= 1000,
+            "< 50 ms at 1,000 sockets",
+            p99 < 50 and w.lost == 0 if w.sockets >= 1000 else None,  # fewer sockets: no verdict
         )
     return lines
 
