@@ -90,13 +90,24 @@ def asks_for_human(text: str) -> bool:
     return bool(_HUMAN_RE.search(normalized(text)))
 
 
-def frustration_cues(text: str) -> int:
-    """Count of complaint words, shouting and repeated exclamation marks."""
-    count = len(_FRUSTRATION_RE.findall(normalized(text)))
-    if "!!" in text or "?!" in text:
-        count += 1
-    shouted = re.findall(r"\b[A-ZÁÉÍÓÚÑ]{4,}\b", text)
-    if len(shouted) >= 2 and re.search(r"[a-záéíóúñ]{3,}", text):  # not just caps lock
+_HANDLES_AND_LINKS_RE = re.compile(r"@\w+|https?://\S+|www\.\S+")
+
+
+def complaint_cues(text: str) -> int:
+    """Count of complaint words and phrases, in Spanish and English."""
+    return len(_FRUSTRATION_RE.findall(normalized(text)))
+
+
+def emphasis_cues(text: str) -> int:
+    """Repeated exclamation marks and shouting: 0, 1 or 2.
+
+    Emphasis says how strongly, not what: "You are amazing!!!" has as much as a complaint,
+    so the caller weighs it with the message's sentiment.
+    """
+    count = int("!!" in text or "?!" in text)
+    own = _HANDLES_AND_LINKS_RE.sub(" ", text)  # a handle or a link is not the customer's voice
+    shouted = re.findall(r"\b[A-ZÁÉÍÓÚÑ]{4,}\b", own)
+    if len(shouted) >= 2 and re.search(r"[a-záéíóúñ]{3,}", own):  # not just caps lock
         count += 1
     return count
 

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ventanilla.assistant.embeddings import Encoder, default_encoder
-from ventanilla.assistant.intents import frustration_cues
+from ventanilla.assistant.intents import complaint_cues, emphasis_cues
 from ventanilla.assistant.knowledge import Language
 from ventanilla.assistant.language import detect_language
 
@@ -98,10 +98,13 @@ class SentimentModel:
         vectors = None if embedding is None else embedding.reshape(1, -1)
         probs = self.probabilities([text], [lang], vectors)[0]
         scores = {label: float(p) for label, p in zip(LABELS, probs, strict=True)}
-        cues = frustration_cues(text)
+        label = LABELS[int(np.argmax(probs))]
+        # Complaint words count on their own; emphasis only in a message that does not read
+        # as positive, so a delighted "Thank you so much!!" never hands off.
+        cues = complaint_cues(text) + (0 if label == "positive" else emphasis_cues(text))
         frustration = min(1.0, 0.4 * cues + 0.5 * max(0.0, scores["negative"] - 0.5))
         return SentimentResult(
-            label=LABELS[int(np.argmax(probs))], scores=scores, frustration=frustration,
+            label=label, scores=scores, frustration=frustration,
             frustrated=cues >= 1, language=lang,
         )
 

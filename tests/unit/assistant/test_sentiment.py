@@ -48,3 +48,21 @@ def test_the_shipped_model_is_small() -> None:
 
 def test_a_customer_typing_in_capitals_is_not_taken_for_angry(model: SentimentModel) -> None:
     assert not model.analyze("WHERE CAN I SEE MY INVOICE").frustrated
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You guys are amazing, thank you so much!!!",
+        "¡¡Muchísimas gracias, sois los MEJORES del MUNDO!!",
+        "@AmazonHelp THANK YOU SO MUCH for the quick refund http://t.co/abc",
+    ],
+)
+def test_delighted_emphasis_is_not_frustration(model: SentimentModel, text: str) -> None:
+    result = model.analyze(text)
+    assert result.label == "positive"
+    assert not result.frustrated
+
+
+def test_shouting_in_an_unhappy_message_still_counts(model: SentimentModel) -> None:
+    assert model.analyze("@AmazonHelp WHERE IS MY PARCEL?! Two weeks waiting already").frustrated
