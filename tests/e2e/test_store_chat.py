@@ -158,3 +158,21 @@ def test_a_customer_chats_from_the_demo_store(store: Store) -> None:
         finally:
             browser.close()
     assert dialogs == []
+
+
+def test_the_demo_assistant_answers_from_the_knowledge_base_in_the_browser(store: Store) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{store.url}/?lang=en")
+            expect(page.locator("#chat-status")).to_have_text("Online")
+            page.fill("#chat-input", "How much does shipping cost?")
+            page.press("#chat-input", "Enter")
+            answer = page.locator("#chat-log li.theirs").filter(has_text="4.90")
+            expect(answer).to_have_count(1, timeout=30_000)  # the first turn loads the model
+            assert "/help/en/" in answer.inner_text()  # with a link to the help center
+        finally:
+            browser.close()
