@@ -16,6 +16,7 @@ from ventanilla.jobs.queue import JobQueue
 from ventanilla.services.email_ingest import start_smtp_receiver
 from ventanilla.web import demo_store, errors, stream, widget
 from ventanilla.web.api import channel, contacts, conversations, directory, knowledge, records
+from ventanilla.web.fast_inbound import VentanillaApp
 from ventanilla.web.ui import pages
 
 
@@ -48,7 +49,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             await jobs.stop()
             await container.aclose()
 
-    app = FastAPI(
+    # FastAPI, with POST /api/v1/inboxes/{id}/messages answered without routing.
+    app = VentanillaApp(
         title="Ventanilla",
         version=__version__,
         description="Omnichannel customer service: one inbox, one customer, every channel.",
