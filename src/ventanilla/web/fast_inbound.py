@@ -5,13 +5,13 @@ customer message. Through the full stack each call passes Starlette's error midd
 exception middleware, the router's match against every route and the request and response
 objects before and after the handler's own work, and those cost more CPU than that work.
 `VentanillaApp` answers this one route itself, with the steps of its handler
-(`web.api.channel`): the same token and role check (`web.deps`), the same parse
-(`ApiChannel.parse`), the same group commit and the same answer. It runs inside the
-application's own middleware (the body size limit) and maps errors through the
-application's own exception handlers (`web.errors`), so every answer, error or not, is the
-one the full stack gives. Everything else, this path's other methods included, goes through
-FastAPI untouched, and the route stays registered there: the OpenAPI document still
-describes it, and it serves the path when the application is mounted under a root path.
+(`web.api.channel.accept`, shared with the route): the same token and role check, parse,
+group commit and answer. It runs inside the application's own middleware (the body size
+limit) and maps errors through the application's own exception handlers (`web.errors`), so
+every answer, error or not, is the one the full stack gives. Everything else, this path's
+other methods included, goes through FastAPI untouched, and the route stays registered
+there: the OpenAPI document still describes it, and it serves the path when the application
+is mounted under a root path.
 """
 
 from __future__ import annotations
@@ -26,12 +26,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ventanilla.channels.api import ApiChannel
-from ventanilla.channels.base import InboundMessage
-from ventanilla.domain.enums import Role
-from ventanilla.domain.errors import InvalidInput
-from ventanilla.web.api.channel import _group_commit
-from ventanilla.web.deps import get_container, get_principal
+from ventanilla.web.api.channel import accept
 
 # Starlette's default path parameter: anything up to the next slash.
 INBOUND_PATH = re.compile(r"/api/v1/inboxes/([^/]+)/messages")
@@ -107,25 +102,9 @@ class VentanillaApp(FastAPI):
 
 
 async def _receive_message(request: Request, receive: Receive) -> bytes:
-    """What `web.api.channel._receive` does, step by step; returns the 201 answer's body."""
-    raw_id = request.path_params["inbox_id"]
-    if not raw_id.isdigit():
-        raise InvalidInput("inbox_id must be a whole number")
-    inbox_id = int(raw_id)
-    container = await get_container(request)
-    who = await get_principal(request, container)
-    who.require(Role.ADMIN, Role.AGENT)
-    body = await _read_body(receive)
-    msg = ApiChannel(None, None, container.http).parse(request.headers, body)[0]
-    assert isinstance(msg, InboundMessage)
-    got = await _group_commit(request, container).receive(inbox_id, msg)
-    out = {
-        "id": got.message_id,
-        "conversation_id": got.conversation_id,
-        "contact_id": got.contact_id,
-        "duplicate": got.duplicate,
-    }
-    # The bytes JSONResponse renders for it (numbers and a boolean only).
+    """`web.api.channel.accept`, reading the body straight from the server; returns the
+    201 answer's body, the bytes JSONResponse renders for it (numbers and a boolean)."""
+    out = await accept(request, lambda: _read_body(receive))
     return json.dumps(out, separators=(",", ":")).encode()
 
 
