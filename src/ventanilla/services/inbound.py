@@ -60,13 +60,21 @@ def receive(uow_factory: UowFactory, inbox_id: int, msg: InboundMessage) -> Rece
     for attempt in (1, 2):
         try:
             with uow_factory() as uow:
-                result = _receive(uow, inbox_id, msg)
+                result = receive_in(uow, inbox_id, msg)
                 uow.commit()
                 return result
         except IntegrityError:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def is_plain(msg: InboundMessage) -> bool:
+    """No attachments, thread references or extra identities, and not email: a message
+    stored with plain statements only (its contact may still be updated through the
+    session)."""
+    plain = not (msg.attachments or msg.other_identities or msg.thread_refs)
+    return plain and msg.channel.value != "email"
 
 
 def receive_in(
@@ -82,24 +90,6 @@ def receive_in(
     fails its INSERT on the unique (inbox, external_id) constraint, and the caller, having
     rolled back to its savepoint, asks again with the lookup.
     """
-    return _receive(uow, inbox_id, msg, check_existing, senders)
-
-
-def is_plain(msg: InboundMessage) -> bool:
-    """No attachments, thread references or extra identities, and not email: a message
-    stored with plain statements only (its contact may still be updated through the
-    session)."""
-    plain = not (msg.attachments or msg.other_identities or msg.thread_refs)
-    return plain and msg.channel.value != "email"
-
-
-def _receive(
-    uow: UnitOfWork,
-    inbox_id: int,
-    msg: InboundMessage,
-    check_existing: bool = True,
-    senders: Senders | None = None,
-) -> Received:
     s = uow.session
     inbox = inbound_store.cached_inbox(s, inbox_id)
     if inbox is None:

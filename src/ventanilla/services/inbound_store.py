@@ -151,17 +151,7 @@ SENDERS = (
 _INSERT_CONTACT = insert(_CONTACTS)
 _INSERT_IDENTITY = insert(_IDENTITIES)
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
-_TOUCH_AND_WAKE = (
-    update(_CONVERSATIONS)
-    .where(_CONVERSATIONS.c.id == bindparam("conv_id"))
-    .values(
-        last_message_at=bindparam("now"),
-        updated_at=bindparam("now"),
-        last_inbox_id=bindparam("last_inbox_id"),
-        status=bindparam("new_status"),
-        snoozed_until=None,
-    )
-)
+_TOUCH_AND_WAKE = _TOUCH_CONVERSATION.values(status=bindparam("new_status"), snoozed_until=None)
 
 
 def existing_row(conn: Connection, inbox_id: int, external_id: str) -> Any:
