@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import uuid
 from concurrent.futures import Future
@@ -16,10 +17,10 @@ from tests.helpers import make_inbox, make_user, need_redis
 from tests.integration.test_inbound import api_msg
 from ventanilla.bootstrap import Container
 from ventanilla.channels.base import InboundMessage, SenderIdentity
-from ventanilla.domain.enums import IdentityKind, Role
+from ventanilla.domain.enums import ChannelKind, IdentityKind, Role
 from ventanilla.domain.errors import InvalidInput, NotFound
 from ventanilla.realtime.redis_bus import RedisBus
-from ventanilla.services import inbound, webhooks
+from ventanilla.services import contacts, inbound, webhooks
 from ventanilla.services.inbound_batch import GroupCommit
 from ventanilla.services.views import message_view
 from ventanilla.storage.models import (
@@ -231,6 +232,119 @@ def test_a_batch_wakes_a_pending_conversation_once(container: Container) -> None
     with container.uow() as uow:
         assert uow.session.get_one(Conversation, first.conversation_id).status == "open"
     assert outbox_rows(container, "webhook") == 1  # one status change, not one per message
+
+
+def written_in_one_go(caplog: pytest.LogCaptureFixture) -> bool:
+    """Nothing fell back to one savepoint (or one transaction) per message."""
+    return not [r for r in caplog.records if r.name.startswith("ventanilla.services.inbound")]
+
+
+def test_a_batch_of_plain_messages_is_written_at_once_with_the_same_outcomes(
+    container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On SQLite a batch of plain messages is decided in memory and written with a few
+    statements; each message still gets exactly what it would get on its own."""
+    inbox = make_inbox(container, "api", settings={"assistant": True})
+    other = make_inbox(container, "webchat")
+    before = inbound.receive(container.uow, inbox, api_msg("old", "cust-known"))
+    with container.uow() as uow:
+        uow.session.get_one(Conversation, before.conversation_id).status = "snoozed"
+        webhooks.create_subscription(
+            uow.session, HOOK, ["message.created", "conversation.status_changed"]
+        )
+        uow.commit()
+    committer = GroupCommit(container.uow)
+    msgs = [
+        (inbox, api_msg("k1", "cust-known", "sigo esperando")),
+        (inbox, api_msg("n1", "cust-new", "primera vez")),
+        (inbox, api_msg("old", "cust-known", "la misma entrega otra vez")),
+        (other, api_msg("wrong-channel", "cust-new")),
+        (inbox, api_msg("n1", "cust-new", "repetido en el mismo lote")),
+        (inbox, api_msg("k2", "cust-known", "¿hola?")),
+        (inbox, api_msg("n2", "cust-new", "segunda vez")),
+    ]
+    caplog.set_level(logging.WARNING)
+    futures = submit_while_blocked(container, committer, inbox, msgs)
+    out = [f.exception(timeout=30) or f.result() for f in futures]
+    assert written_in_one_go(caplog)
+
+    k1, n1, old, wrong, n1_again, k2, n2 = out
+    assert isinstance(wrong, InvalidInput)
+    assert isinstance(old, inbound.Received) and old.duplicate
+    assert old.message_id == before.message_id
+    assert isinstance(n1_again, inbound.Received) and n1_again.duplicate
+    assert isinstance(n1, inbound.Received) and n1_again.message_id == n1.message_id
+    for got in (k1, k2):
+        assert isinstance(got, inbound.Received) and not got.duplicate
+        assert got.conversation_id == before.conversation_id
+    assert isinstance(n2, inbound.Received) and n2.conversation_id == n1.conversation_id
+    assert n1.contact_id != before.contact_id
+    assert k1.message_id < k2.message_id and n1.message_id < n2.message_id  # one sender's order
+    assert stored(container) == sorted(["warm-up", "old", "k1", "n1", "k2", "n2"])
+    with container.uow() as uow:
+        conv = uow.session.get_one(Conversation, before.conversation_id)
+        assert conv.status == "open" and conv.snoozed_until is None
+        assert conv.last_message_at is not None and conv.last_message_at > conv.created_at
+        texts = [
+            m.text
+            for m in uow.session.scalars(
+                select(Message)
+                .where(Message.conversation_id == n1.conversation_id)
+                .order_by(Message.id)
+            )
+        ]
+        assert texts == ["primera vez", "segunda vez"]
+    # One assistant turn and one webhook per new message (the warm-up's too; "old" came
+    # before the subscription), and one webhook for the one wake-up.
+    assert outbox_rows(container, "assistant_turn") == 1 + 1 + 4
+    assert outbox_rows(container, "webhook") == 1 + 4 + 1
+
+
+def test_a_batch_follows_a_merged_contact_and_fills_a_missing_name(
+    container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = make_inbox(container, "api")
+    keep = inbound.receive(container.uow, inbox, api_msg("a", "cust-keep"))
+    drop = inbound.receive(container.uow, inbox, api_msg("b", "cust-drop"))
+    with container.uow() as uow:
+        s = uow.session
+        contacts.merge(s, s.get_one(Contact, keep.contact_id), s.get_one(Contact, drop.contact_id))
+        uow.commit()
+    named = SenderIdentity(IdentityKind.EXTERNAL, "cust-keep", name="Ana Pérez")
+    msgs = [
+        (inbox, api_msg("c", "cust-drop", "escribo desde la cuenta antigua")),
+        (inbox, InboundMessage(ChannelKind.API, "d", named, "ahora con nombre")),
+        (inbox, api_msg("e", "cust-drop", "otra vez la antigua")),
+    ]
+    caplog.set_level(logging.WARNING)
+    got = [
+        f.result(timeout=30)
+        for f in submit_while_blocked(container, GroupCommit(container.uow), inbox, msgs)
+    ]
+    assert written_in_one_go(caplog)
+    assert {r.contact_id for r in got} == {keep.contact_id}
+    with container.uow() as uow:
+        assert uow.session.get_one(Contact, keep.contact_id).name == "Ana Pérez"
+        open_convs = uow.session.scalars(
+            select(Conversation.id).where(Conversation.contact_id == keep.contact_id)
+        ).all()
+    assert {r.conversation_id for r in got} <= set(open_convs)
+    assert len({r.conversation_id for r in got}) == 1
+
+
+def test_batched_and_single_messages_leave_the_same_rows(container: Container) -> None:
+    inbox = make_inbox(container, "api")
+    single = inbound.receive(container.uow, inbox, api_msg("m1", "cust-1", "hola"))
+    batched = GroupCommit(container.uow).submit(inbox, api_msg("m2", "cust-2", "hola"))
+    got = batched.result(timeout=30)
+    skip = {"id", "contact_id", "conversation_id", "external_id", "created_at"}
+    with container.uow() as uow:
+        rows = [uow.session.get_one(Message, i) for i in (single.message_id, got.message_id)]
+        a, b = ({c.key: getattr(m, c.key) for c in Message.__table__.columns} for m in rows)
+    assert {k: v for k, v in a.items() if k not in skip} == {
+        k: v for k, v in b.items() if k not in skip
+    }
+    assert b["created_at"].tzinfo is not None
 
 
 async def test_a_batch_of_events_reaches_other_processes_in_order() -> None:

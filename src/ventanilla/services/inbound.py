@@ -112,7 +112,7 @@ def receive_in(
         contact = contacts.add_identity(s, contact, other.kind, other.address, other.verified)
     lock_contact_messages(s, contact.id)
     conv = _conversation_for(uow, inbox, contact, msg)
-    message = inbound_store.insert_message(s, conv, _message_values(inbox, msg), utcnow())
+    message = inbound_store.insert_message(s, conv, message_values(inbox, msg), utcnow())
     if msg.channel.value == "email":
         _remember_thread_ref(s, msg.external_id, conv.id, message.id)
     if msg.attachments:
@@ -120,11 +120,11 @@ def receive_in(
         stored = s.scalars(select(Attachment).where(Attachment.message_id == message.id))
         set_committed_value(message, "attachments", sorted(stored, key=lambda a: a.id))
     uow.emit(MessageCreated(conv.id, conv.contact_id, message.id, False, message_view(message)))
-    _after_store(uow, inbox, msg, message.id)
+    after_store(uow, inbox, msg, message.id)
     return Received(message.id, conv.id, contact.id, duplicate=False, automatic=msg.automatic)
 
 
-def _message_values(inbox: Inbox, msg: InboundMessage) -> dict[str, Any]:
+def message_values(inbox: Inbox, msg: InboundMessage) -> dict[str, Any]:
     return {
         "inbox_id": inbox.id,
         "direction": Direction.INBOUND.value,
@@ -137,7 +137,7 @@ def _message_values(inbox: Inbox, msg: InboundMessage) -> dict[str, Any]:
     }
 
 
-def _after_store(uow: UnitOfWork, inbox: Inbox, msg: InboundMessage, message_id: int) -> None:
+def after_store(uow: UnitOfWork, inbox: Inbox, msg: InboundMessage, message_id: int) -> None:
     if not msg.automatic and assistant_on(inbox):
         key = f"assistant:{message_id}"
         outbox.enqueue(uow.session, "assistant_turn", {"message_id": message_id}, key)
@@ -145,12 +145,12 @@ def _after_store(uow: UnitOfWork, inbox: Inbox, msg: InboundMessage, message_id:
 
 def prefetch_senders(s: Session, msgs: list[InboundMessage]) -> Senders:
     """What a batch needs to know about its plain messages' senders, in one query."""
-    keys = {_sender_key(m) for m in msgs if is_plain(m)}
+    keys = {sender_key(m) for m in msgs if is_plain(m)}
     found = inbound_store.senders(s.connection(), sorted(keys))
     return {k: found.get(k) for k in keys}
 
 
-def _sender_key(msg: InboundMessage) -> tuple[str, str]:
+def sender_key(msg: InboundMessage) -> tuple[str, str]:
     sender = msg.sender
     return sender.kind.value, normalize_address(sender.kind, sender.address)
 
@@ -172,7 +172,7 @@ def _receive_lean(
     conn = s.connection()
     now = utcnow()
     sender = msg.sender
-    key = _sender_key(msg)
+    key = sender_key(msg)
     if senders is not None and key in senders:
         found = senders[key]
     else:
@@ -216,28 +216,28 @@ def _receive_lean(
         wake = new is not old and not msg.automatic
         new_status = new.value if wake else old.value
         inbound_store.touch_conversation(conn, conv_id, inbox.id, now, new.value if wake else None)
-        _forget(s, Conversation, conv_id)
+        forget(s, Conversation, conv_id)
         if wake:
             uow.emit(ConversationStatusChanged(conv_id, contact_id, old.value, new.value))
     if senders is not None and (found is None or key in senders):
         verified = sender.verified if found is None else found[1]
         name = sender.name if found is None else found[3]
         senders[key] = (contact_id, verified, None, name, conv_id, new_status)
-    row = {**_message_values(inbox, msg), "conversation_id": conv_id, "created_at": now}
+    row = {**message_values(inbox, msg), "conversation_id": conv_id, "created_at": now}
     message_id = inbound_store.insert_message_row(conn, row)
-    uow.emit(MessageCreated(conv_id, contact_id, message_id, False, _lean_view(message_id, row)))
-    _after_store(uow, inbox, msg, message_id)
+    uow.emit(MessageCreated(conv_id, contact_id, message_id, False, lean_view(message_id, row)))
+    after_store(uow, inbox, msg, message_id)
     return Received(message_id, conv_id, contact_id, duplicate=False, automatic=msg.automatic)
 
 
-def _lean_view(message_id: int, row: dict[str, Any]) -> dict[str, Any]:
+def lean_view(message_id: int, row: dict[str, Any]) -> dict[str, Any]:
     """views.message_view of the new message, from the row just inserted (no ORM object)."""
     fields = {"private": False, "author_user_id": None, "delivery_error": None}
-    stored = SimpleNamespace(**row, **fields, id=message_id, attachments=[])
+    stored = SimpleNamespace(**{**row, **fields, "id": message_id, "attachments": []})
     return message_view(cast(Message, stored))
 
 
-def _forget(s: Session, model: type[Conversation], ident: int) -> None:
+def forget(s: Session, model: type[Conversation], ident: int) -> None:
     """Expire a copy the session may hold of a row just changed by a plain statement."""
     held = s.identity_map.get(identity_key(model, ident))
     if held is not None:

@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ventanilla.channels.base import InboundMessage
-from ventanilla.services import inbound
+from ventanilla.services import inbound, inbound_bulk
 from ventanilla.services.inbound import Received
 from ventanilla.services.uow import UnitOfWork, UowFactory
 
@@ -166,6 +166,19 @@ def _resolve(pairs: list[tuple[Waiter, Outcome]]) -> None:
 
 
 def _receive_batch(uow_factory: UowFactory, batch: list[_Pending]) -> list[Outcome]:
+    """One transaction; the outcome of each message, after the commit."""
+    with uow_factory() as uow:
+        if inbound_bulk.applies(uow, [item.msg for item in batch]):
+            try:
+                outcomes = inbound_bulk.receive(uow, [(i.inbox_id, i.msg) for i in batch])
+                uow.commit()
+                return outcomes
+            except Exception:
+                log.exception("bulk write of %d messages failed; one savepoint each", len(batch))
+    return _receive_in_savepoints(uow_factory, batch)
+
+
+def _receive_in_savepoints(uow_factory: UowFactory, batch: list[_Pending]) -> list[Outcome]:
     """One transaction, one savepoint per message; the outcome of each, after the commit.
 
     Messages are written in the order of their senders (a stable sort: one sender's messages

@@ -6,6 +6,7 @@ their construction and cache-key work, and a Core INSERT/UPDATE skips the unit-o
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import weakref
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     event,
+    func,
     insert,
     select,
     tuple_,
@@ -148,6 +150,17 @@ SENDERS = (
     .outerjoin(_CONVERSATIONS, _CONVERSATIONS.c.id == _OPEN_CONVERSATION_OF_IDENTITY)
     .where(tuple_(_IDENTITIES.c.kind, _IDENTITIES.c.address).in_(bindparam("keys", expanding=True)))
 )
+_ADDRESSES = func.json_each(bindparam("addresses")).table_valued("value")
+SENDERS_OF_KIND = (
+    select(*SENDERS.selected_columns)
+    .select_from(_IDENTITIES)
+    .join(_CONTACTS, _CONTACTS.c.id == _IDENTITIES.c.contact_id)
+    .outerjoin(_CONVERSATIONS, _CONVERSATIONS.c.id == _OPEN_CONVERSATION_OF_IDENTITY)
+    .where(
+        _IDENTITIES.c.kind == bindparam("kind"),
+        _IDENTITIES.c.address.in_(select(_ADDRESSES.c.value)),
+    )
+)
 _INSERT_CONTACT = insert(_CONTACTS)
 _INSERT_IDENTITY = insert(_IDENTITIES)
 _INSERT_CONVERSATION = insert(_CONVERSATIONS)
@@ -181,7 +194,16 @@ def senders(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, st
     contact name, open conversation id, its status), in one query."""
     if not keys:
         return {}
-    rows = conn.execute(SENDERS, {"keys": keys}).all()
+    if conn.dialect.name == "sqlite":
+        by_kind: dict[str, list[str]] = {}
+        for kind, address in keys:
+            by_kind.setdefault(kind, []).append(address)
+        rows: list[Any] = []
+        for kind, addresses in by_kind.items():
+            params = {"kind": kind, "addresses": json.dumps(addresses)}
+            rows += _driver_execute(conn, SENDERS_OF_KIND, params).fetchall()
+    else:
+        rows = list(conn.execute(SENDERS, {"keys": keys}).all())
     return {(r[0], r[1]): tuple(r[2:]) for r in rows}
 
 
@@ -208,6 +230,42 @@ def touch_conversation(
 
 def insert_message_row(conn: Connection, row: dict[str, Any]) -> int:
     return _insert(conn, _INSERT_MESSAGE, row)
+
+
+# For a batch written at once (inbound_bulk, SQLite only).
+_EXTERNAL_IDS = func.json_each(bindparam("external_ids")).table_valued("value")
+STORED_EXTERNAL_IDS = (
+    select(
+        _MESSAGES.c.external_id,
+        _MESSAGES.c.id,
+        _MESSAGES.c.conversation_id,
+        _CONVERSATIONS.c.contact_id,
+    )
+    .join(_CONVERSATIONS, _CONVERSATIONS.c.id == _MESSAGES.c.conversation_id)
+    .where(
+        _MESSAGES.c.inbox_id == bindparam("inbox_id"),
+        _MESSAGES.c.external_id.in_(select(_EXTERNAL_IDS.c.value)),
+    )
+)
+
+
+def stored_external_ids(conn: Connection, inbox_id: int, external_ids: list[str]) -> list[Any]:
+    """(external id, message id, conversation id, contact id) of those already stored."""
+    params = {"inbox_id": inbox_id, "external_ids": json.dumps(external_ids)}
+    return list(_driver_execute(conn, STORED_EXTERNAL_IDS, params).fetchall())
+
+
+def touch_conversations(
+    conn: Connection, plain: list[dict[str, Any]], waking: list[dict[str, Any]]
+) -> None:
+    """`touch_conversation` for many: rows of conv_id, now, last_inbox_id (and new_status)."""
+    driver_executemany(conn, _TOUCH_CONVERSATION, plain)
+    driver_executemany(conn, _TOUCH_AND_WAKE, waking)
+
+
+def insert_message_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Messages whose ids the caller has chosen, all with the same keys."""
+    driver_executemany(conn, _INSERT_MESSAGE, rows)
 
 
 # On SQLite the statements above run on the driver connection itself, compiled once by
@@ -255,6 +313,8 @@ class _Prepared:
             if fallback is None and not bind.required:
                 fallback = _constant(bind.value)
             self.params.append((name, fallback, convert))
+        # The last datetime converted and its result: rows written together share one.
+        self._last: tuple[Any, Any] = (None, None)
 
     def args(self, given: dict[str, Any]) -> list[Any]:
         out = []
@@ -265,7 +325,15 @@ class _Prepared:
                 value = fallback()
             else:
                 raise KeyError(f"no value for {name}")
-            out.append(convert(value) if convert is not None else value)
+            if convert is None:
+                out.append(value)
+            elif isinstance(value, datetime):
+                last = self._last
+                if last[0] is not value:
+                    last = self._last = (value, convert(value))
+                out.append(last[1])
+            else:
+                out.append(convert(value))
         return out
 
 
@@ -302,6 +370,34 @@ def _driver_execute(conn: Connection, stmt: Executable, params: dict[str, Any]) 
         return driver.execute(prepared.sql, args)
     except errors as exc:  # the same exception classes as through SQLAlchemy
         raise DBAPIError.instance(prepared.sql, args, exc, errors) from exc
+
+
+def driver_executemany(conn: Connection, stmt: Executable, rows: list[dict[str, Any]]) -> None:
+    """Run one statement for many rows of the same keys on the driver connection (SQLite)."""
+    if not rows:
+        return
+    keys = sorted(rows[0]) if isinstance(stmt, Insert) else None
+    key = (id(stmt), frozenset(keys) if keys is not None else None)
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        prepared = _PREPARED[key] = _Prepared(stmt, conn.dialect, keys)
+    driver: Any = conn.connection.dbapi_connection
+    args = [prepared.args(row) for row in rows]
+    errors = conn.dialect.loaded_dbapi.Error
+    try:
+        driver.executemany(prepared.sql, args)
+    except errors as exc:
+        raise DBAPIError.instance(prepared.sql, args[:1], exc, errors) from exc
+
+
+def driver_rows(conn: Connection, sql: str, args: list[Any]) -> list[Any]:
+    """Plain SQL with positional parameters on the driver connection (SQLite)."""
+    driver: Any = conn.connection.dbapi_connection
+    errors = conn.dialect.loaded_dbapi.Error
+    try:
+        return list(driver.execute(sql, args).fetchall())
+    except errors as exc:
+        raise DBAPIError.instance(sql, args, exc, errors) from exc
 
 
 # Inboxes are read for every message and almost never change: a copy is kept per database
