@@ -30,6 +30,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,7 +95,12 @@ def _inbox_ids(port: int, token: str) -> dict[str, int]:
     return {str(i["channel"]): int(i["id"]) for i in reversed(items)}
 
 
-def _load(ports: list[int], make: ingest_load.MakeRequest, cfg: Config) -> Result:
+def _load(
+    ports: list[int],
+    make: ingest_load.MakeRequest,
+    cfg: Config,
+    after_warmup: Callable[[], None] | None = None,
+) -> Result:
     pids = [procs.PIDS[p] for p in ports]
     return asyncio.run(
         ingest_load.run(
@@ -105,8 +111,25 @@ def _load(ports: list[int], make: ingest_load.MakeRequest, cfg: Config) -> Resul
             duration_s=cfg.duration_s,
             repeats=cfg.repeats,
             server_cpu=lambda: sum(procs.cpu_seconds(pid) for pid in pids),
+            after_warmup=after_warmup,
         )
     )
+
+
+def _analyze(url: str) -> Callable[[], None]:
+    """Fresh planner statistics for a PostgreSQL database that the warm-up has just filled.
+
+    A deployment's autovacuum keeps them; this machine's PostgreSQL runs with autovacuum
+    off, and with no statistics at all the planner picks scans that read whole tables.
+    """
+
+    def run() -> None:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+
+    return run
 
 
 def _create_inbox(port: int, token: str, body: dict[str, object]) -> int:
@@ -142,8 +165,12 @@ def bench_ventanilla(
         headers = {"Authorization": f"Bearer {dep.token}"}
         run = uuid.uuid4().hex[:8]
         print(f"  {label}: load on ports {ports} ...", flush=True)
+        url = env["VENTANILLA_DATABASE_URL"]
         report.load[label] = _load(
-            ports, lambda n: ingest_load.post(path, _message_body(run, n), headers), cfg
+            ports,
+            lambda n: ingest_load.post(path, _message_body(run, n), headers),
+            cfg,
+            _analyze(url) if url.startswith("postgresql") else None,
         )
         report.shape[label] = f"{processes} web" + (f" + {workers} worker" if workers else "")
         if not cfg.sockets:

@@ -172,6 +172,7 @@ async def run(
     repeats: int,
     expect: int = 201,
     server_cpu: Callable[[], float] | None = None,
+    after_warmup: Callable[[], None] | None = None,
 ) -> Result:
     """Warm up, then measure `repeats` consecutive windows of `duration_s` each."""
     counter = itertools.count()
@@ -187,6 +188,8 @@ async def run(
     samples: list[Sample] = []
     statuses: dict[int, int] = {}
     await asyncio.sleep(warmup_s)
+    if after_warmup is not None:
+        await asyncio.to_thread(after_warmup)
     for _ in range(repeats):
         window.reset()
         window.recording = True

@@ -263,7 +263,7 @@ def test_a_batch_of_plain_messages_is_written_at_once_with_the_same_outcomes(
         (inbox, api_msg("k2", "cust-known", "¿hola?")),
         (inbox, api_msg("n2", "cust-new", "segunda vez")),
     ]
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.INFO)
     futures = submit_while_blocked(container, committer, inbox, msgs)
     out = [f.exception(timeout=30) or f.result() for f in futures]
     assert written_in_one_go(caplog)
@@ -316,7 +316,7 @@ def test_a_batch_follows_a_merged_contact_and_fills_a_missing_name(
         (inbox, InboundMessage(ChannelKind.API, "d", named, "ahora con nombre")),
         (inbox, api_msg("e", "cust-drop", "otra vez la antigua")),
     ]
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.INFO)
     got = [
         f.result(timeout=30)
         for f in submit_while_blocked(container, GroupCommit(container.uow), inbox, msgs)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
+from sqlalchemy import event
+
 from tests.helpers import make_inbox
+from tests.integration.test_inbound import api_msg
 from ventanilla.bootstrap import Container
 from ventanilla.domain.enums import AuthorType, ConversationStatus
-from ventanilla.services import outbound, webchat
+from ventanilla.services import inbound, outbound, webchat
+from ventanilla.services.inbound_batch import GroupCommit, writers_for
 from ventanilla.storage.models import Conversation
 
 WAIT_S = 20.0
@@ -79,3 +84,48 @@ def test_resume_sees_a_slow_transaction_s_message_before_a_later_one(
         "Sí, de Colombia.",
         "Te paso con una persona.",
     ]
+
+
+def test_a_batch_s_messages_commit_in_the_order_of_their_ids(container: Container) -> None:
+    """The group commit writes many customers' messages at once. If its transaction is slow
+    after numbering a customer's message, an agent's reply to that customer must wait for
+    it: committing first with a higher id would let a resuming widget skip the message."""
+    inbox = make_inbox(container, "api")
+    first = inbound.receive(container.uow, inbox, api_msg("m1", "cust-1", "¿Llegó mi pedido?"))
+    agent_done = threading.Event()
+    commits: list[str] = []
+    ids: dict[str, int] = {}
+    stalled: list[bool] = []
+
+    def stall_the_batch(_conn: object, _cur: object, statement: str, *_args: object) -> None:
+        # On PostgreSQL the batch numbers its messages, then touches the conversations.
+        in_writer = threading.current_thread().name == "inbound-group-commit"
+        if in_writer and statement.startswith("UPDATE conversations") and not stalled:
+            stalled.append(True)
+            agent_done.wait(1.5)  # with the customer's lock held, the agent cannot finish
+
+    def committed(_conn: object) -> None:
+        commits.append(threading.current_thread().name)
+
+    event.listen(container.engine, "before_cursor_execute", stall_the_batch)
+    event.listen(container.engine, "commit", committed)
+
+    def agent() -> None:
+        while not stalled and not ids.get("batch"):
+            time.sleep(0.01)
+        with container.uow() as uow:
+            reply = outbound.Reply("Lo reviso ahora mismo.")
+            ids["agent"] = outbound.post(uow, first.conversation_id, reply).id
+            uow.commit()
+        agent_done.set()
+
+    committer = GroupCommit(container.uow, writers=writers_for(container.engine.dialect.name))
+    helper = _thread(agent)
+    ids["batch"] = (
+        committer.submit(inbox, api_msg("m2", "cust-1", "¿Hola?")).result(WAIT_S).message_id
+    )
+    helper.join(WAIT_S)
+    assert not helper.is_alive()
+    by_id = sorted(ids, key=ids.__getitem__)
+    by_commit = ["batch" if c == "inbound-group-commit" else "agent" for c in commits]
+    assert by_commit[-2:] == by_id

@@ -1,16 +1,20 @@
-"""A batch of plain inbound messages stored with a handful of statements, on SQLite.
+"""A batch of plain inbound messages stored with a handful of statements.
 
-SQLite runs one writing transaction at a time, and a batch's transaction holds the write
-lock from its first statement: until it commits, nothing else can add a message, a contact
-or an identity. So the batch can read every duplicate and every sender up front, decide
-each message in memory in arrival order, and then write all the messages with one statement
-and their conversations with another, numbering the messages itself (the ids after the
-largest one, which is what SQLite would have given them).
+A batch reads every duplicate and every sender up front, decides each message in memory in
+arrival order, and then writes all the messages with one statement and the conversations
+they touch with another: a few round trips per batch instead of several per message.
+
+On SQLite the batch's transaction holds the write lock from its first statement, so nothing
+else can add a message, a contact or an identity meanwhile. On PostgreSQL the batch first
+takes the ordering locks of all its senders (storage.ordering, in key order, one round trip)
+and reads them again under the locks; the message ids come from the sequence only once every
+lock is held, so one customer's messages still get their ids in commit order.
 
 The outcome is the one `inbound.receive_in` gives each message: the same checks, the same
 rows, the same events and jobs. A message that fails a check fails alone and writes
-nothing. Anything unexpected raises, and the caller rolls the whole batch back and stores it
-the general way (inbound_batch).
+nothing. Anything unexpected (a constraint that another writer's commit now violates, a
+deadlock) raises, and the caller rolls the whole batch back and stores it the general way,
+one savepoint per message (inbound_batch).
 """
 
 from __future__ import annotations
@@ -26,20 +30,30 @@ from ventanilla.domain.clock import utcnow
 from ventanilla.domain.conversations import status_after_customer_message
 from ventanilla.domain.enums import ConversationStatus
 from ventanilla.domain.errors import InvalidInput, NotFound
-from ventanilla.domain.events import ConversationStatusChanged, MessageCreated
+from ventanilla.domain.events import ConversationStatusChanged, Event, MessageCreated
 from ventanilla.services import contacts, inbound, inbound_store
 from ventanilla.services.inbound import Received
 from ventanilla.services.uow import UnitOfWork
-from ventanilla.storage.models import Conversation
+from ventanilla.storage.models import Conversation, Inbox
+from ventanilla.storage.ordering import lock_contact_messages, lock_contacts_messages
 
 Outcome = Received | Exception
-_LAST_MESSAGE_ID = "SELECT max(id) FROM messages"
 
 
-def applies(uow: UnitOfWork, msgs: Sequence[InboundMessage]) -> bool:
-    """SQLite, and every message plain (see `inbound.is_plain`)."""
-    bind = uow.session.get_bind()
-    return bind.dialect.name == "sqlite" and all(inbound.is_plain(m) for m in msgs)
+def applies(msgs: Sequence[InboundMessage]) -> bool:
+    """Every message plain (see `inbound.is_plain`)."""
+    return all(inbound.is_plain(m) for m in msgs)
+
+
+@dataclass
+class _New:
+    """A message decided and not written yet (its id comes once every lock is held)."""
+
+    inbox: Inbox
+    msg: InboundMessage
+    contact_id: int
+    row: dict[str, Any]
+    wake: Event | None
 
 
 @dataclass
@@ -47,8 +61,7 @@ class _Batch:
     """What the batch has decided and not written yet."""
 
     conn: Connection
-    next_id: int
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    new: list[_New] = field(default_factory=list)
     # conversation id -> (inbox the customer last wrote on, status to set or None)
     touches: dict[int, tuple[int, str | None]] = field(default_factory=dict)
 
@@ -89,32 +102,60 @@ def receive(uow: UnitOfWork, items: Sequence[tuple[int, InboundMessage]]) -> lis
             outcomes[i] = InvalidInput(f"message text longer than {inbound.MAX_TEXT} characters")
         else:
             inboxes[inbox_id] = inbox
-    stored = _already_stored(conn, [items[i] for i, o in enumerate(outcomes) if o is None])
-    senders = inbound.prefetch_senders(s, [m for _, m in items])
-    top = inbound_store.driver_rows(conn, _LAST_MESSAGE_ID, [])[0][0]
-    batch = _Batch(conn, int(top or 0) + 1)
-    for i, (inbox_id, msg) in enumerate(items):
-        if outcomes[i] is not None:
-            continue
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    senders = inbound.prefetch_senders(s, [items[i][1] for i in todo])
+    if conn.dialect.name == "postgresql":
+        locked = {int(f[0]) for f in senders.values() if f is not None}
+        lock_contacts_messages(conn, sorted(locked))
+        senders = inbound.prefetch_senders(s, [items[i][1] for i in todo])  # under the locks
+        lock_contacts_messages(conn, sorted({int(f[0]) for f in senders.values() if f} - locked))
+    stored = _already_stored(conn, [items[i] for i in todo])
+    batch = _Batch(conn)
+    first: dict[int, int] = {}  # position -> its message in batch.new
+    repeat: dict[int, int] = {}  # position -> the message in batch.new it repeats
+    seen: dict[tuple[int, str], int] = {}
+    for i in todo:
+        inbox_id, msg = items[i]
         key = (inbox_id, msg.external_id)
         if key in stored:
-            message_id, conv_id, contact_id = stored[key]
-            outcomes[i] = Received(message_id, conv_id, contact_id, duplicate=True)
-            continue
-        got = _decide(uow, batch, inboxes[inbox_id], msg, senders, now)
-        stored[key] = (got.message_id, got.conversation_id, got.contact_id)
-        outcomes[i] = got
+            outcomes[i] = stored[key]
+        elif key in seen:
+            repeat[i] = seen[key]
+        else:
+            batch.new.append(_decide(uow, batch, inboxes[inbox_id], msg, senders, now))
+            seen[key] = first[i] = len(batch.new) - 1
+    ids = inbound_store.new_message_ids(conn, len(batch.new))
+    received = [_received(uow, new, n) for new, n in zip(batch.new, ids, strict=True)]
     batch.write_touches(now)
-    inbound_store.insert_message_rows(conn, batch.rows)
-    done = [o for o in outcomes if o is not None]
+    inbound_store.insert_message_rows(conn, [new.row for new in batch.new])
+    for i, j in first.items():
+        outcomes[i] = received[j]
+    for i, j in repeat.items():
+        got = received[j]
+        outcomes[i] = Received(got.message_id, got.conversation_id, got.contact_id, duplicate=True)
+    done = [o for o in outcomes if isinstance(o, Received | Exception)]
     assert len(done) == len(items)
     return done
 
 
+def _received(uow: UnitOfWork, new: _New, message_id: int) -> Received:
+    """Number the message and emit what storing it emits, in the order it would."""
+    row = new.row
+    row["id"] = message_id
+    conv_id = int(row["conversation_id"])
+    if new.wake is not None:
+        uow.emit(new.wake)
+    view = inbound.lean_view(message_id, row)
+    uow.emit(MessageCreated(conv_id, new.contact_id, message_id, False, view))
+    inbound.after_store(uow, new.inbox, new.msg, message_id)
+    automatic = new.msg.automatic
+    return Received(message_id, conv_id, new.contact_id, duplicate=False, automatic=automatic)
+
+
 def _already_stored(
     conn: Connection, items: Sequence[tuple[int, InboundMessage]]
-) -> dict[tuple[int, str], tuple[int, int, int]]:
-    """(inbox id, external id) -> (message, conversation, contact) of those stored before."""
+) -> dict[tuple[int, str], Received]:
+    """(inbox id, external id) -> the answer to a repeat of a message stored before."""
     by_inbox: dict[int, list[str]] = {}
     for inbox_id, msg in items:
         by_inbox.setdefault(inbox_id, []).append(msg.external_id)
@@ -123,20 +164,21 @@ def _already_stored(
         for ext, message_id, conv_id, contact_id in inbound_store.stored_external_ids(
             conn, inbox_id, external_ids
         ):
-            found[(inbox_id, ext)] = (int(message_id), int(conv_id), int(contact_id))
+            got = Received(int(message_id), int(conv_id), int(contact_id), duplicate=True)
+            found[(inbox_id, ext)] = got
     return found
 
 
 def _decide(
     uow: UnitOfWork,
     batch: _Batch,
-    inbox: Any,
+    inbox: Inbox,
     msg: InboundMessage,
     senders: inbound.Senders,
     now: Any,
-) -> Received:
-    """`inbound._receive_lean` for one message, with its writes of messages and
-    conversation touches left to the end of the batch."""
+) -> _New:
+    """`inbound._receive_lean` for one message, with the writes of the message and of its
+    conversation's touch left to the end of the batch."""
     conn = batch.conn
     sender = msg.sender
     key = inbound.sender_key(msg)
@@ -146,6 +188,7 @@ def _decide(
         batch.write_touches(now)  # the lookups below read conversations
         found = inbound_store.identity_row(conn, *key)
         if found is not None:
+            lock_contact_messages(conn, int(found[0]))
             open_conv = inbound_store.open_conversation_row(conn, int(found[0]))
             found = (*found, *(open_conv or (None, None)))
     if found is None:
@@ -158,6 +201,7 @@ def _decide(
             contact_id = contacts.resolve(
                 uow.session, sender.kind, sender.address, sender.name, sender.verified
             ).id
+            lock_contact_messages(conn, contact_id)
             open_conv = inbound_store.open_conversation_row(conn, contact_id)
             conv_id, old_status = open_conv or (None, None)
             senders.pop(key, None)  # read it again next time
@@ -165,6 +209,7 @@ def _decide(
             contact_id = int(found[0])
             conv_id, old_status = found[4], found[5]
     new_status = ConversationStatus.OPEN.value
+    wake_event = None
     if conv_id is None:
         conv_id = inbound_store.insert_conversation(
             conn,
@@ -185,21 +230,10 @@ def _decide(
         batch.touch(conv_id, inbox.id, new.value if wake else None)
         inbound.forget(uow.session, Conversation, conv_id)
         if wake:
-            uow.emit(ConversationStatusChanged(conv_id, contact_id, old.value, new.value))
+            wake_event = ConversationStatusChanged(conv_id, contact_id, old.value, new.value)
     if found is None or key in senders:
         verified = sender.verified if found is None else found[1]
         name = sender.name if found is None else found[3]
         senders[key] = (contact_id, verified, None, name, conv_id, new_status)
-    message_id = batch.next_id
-    batch.next_id += 1
-    row = {
-        **inbound.message_values(inbox, msg),
-        "id": message_id,
-        "conversation_id": conv_id,
-        "created_at": now,
-    }
-    batch.rows.append(row)
-    view = inbound.lean_view(message_id, row)
-    uow.emit(MessageCreated(conv_id, contact_id, message_id, False, view))
-    inbound.after_store(uow, inbox, msg, message_id)
-    return Received(message_id, conv_id, contact_id, duplicate=False, automatic=msg.automatic)
+    row = {**inbound.message_values(inbox, msg), "conversation_id": conv_id, "created_at": now}
+    return _New(inbox, msg, contact_id, row, wake_event)

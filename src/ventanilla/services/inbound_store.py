@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     tuple_,
     update,
 )
@@ -232,40 +233,76 @@ def insert_message_row(conn: Connection, row: dict[str, Any]) -> int:
     return _insert(conn, _INSERT_MESSAGE, row)
 
 
-# For a batch written at once (inbound_bulk, SQLite only).
+# For a batch written at once (inbound_bulk).
+def _stored_external_ids(external_ids: Any) -> Executable:
+    return (
+        select(
+            _MESSAGES.c.external_id,
+            _MESSAGES.c.id,
+            _MESSAGES.c.conversation_id,
+            _CONVERSATIONS.c.contact_id,
+        )
+        .join(_CONVERSATIONS, _CONVERSATIONS.c.id == _MESSAGES.c.conversation_id)
+        .where(
+            _MESSAGES.c.inbox_id == bindparam("inbox_id"), _MESSAGES.c.external_id.in_(external_ids)
+        )
+    )
+
+
+# SQLite: the ids as one JSON array, so the statement is compiled once for any number.
 _EXTERNAL_IDS = func.json_each(bindparam("external_ids")).table_valued("value")
-STORED_EXTERNAL_IDS = (
-    select(
-        _MESSAGES.c.external_id,
-        _MESSAGES.c.id,
-        _MESSAGES.c.conversation_id,
-        _CONVERSATIONS.c.contact_id,
-    )
-    .join(_CONVERSATIONS, _CONVERSATIONS.c.id == _MESSAGES.c.conversation_id)
-    .where(
-        _MESSAGES.c.inbox_id == bindparam("inbox_id"),
-        _MESSAGES.c.external_id.in_(select(_EXTERNAL_IDS.c.value)),
-    )
+STORED_EXTERNAL_IDS = _stored_external_ids(select(_EXTERNAL_IDS.c.value))
+STORED_EXTERNAL_IDS_PG = _stored_external_ids(bindparam("external_ids", expanding=True))
+_MESSAGE_IDS_PG = text(
+    "SELECT nextval(pg_get_serial_sequence('messages', 'id')) FROM generate_series(1, :n)"
 )
+_LAST_MESSAGE_ID = select(func.max(_MESSAGES.c.id))
 
 
 def stored_external_ids(conn: Connection, inbox_id: int, external_ids: list[str]) -> list[Any]:
     """(external id, message id, conversation id, contact id) of those already stored."""
-    params = {"inbox_id": inbox_id, "external_ids": json.dumps(external_ids)}
-    return list(_driver_execute(conn, STORED_EXTERNAL_IDS, params).fetchall())
+    if conn.dialect.name == "sqlite":
+        params = {"inbox_id": inbox_id, "external_ids": json.dumps(external_ids)}
+        return list(_driver_execute(conn, STORED_EXTERNAL_IDS, params).fetchall())
+    params = {"inbox_id": inbox_id, "external_ids": external_ids}
+    return list(conn.execute(STORED_EXTERNAL_IDS_PG, params).all())
+
+
+def new_message_ids(conn: Connection, n: int) -> list[int]:
+    """Ids for n messages about to be inserted in this transaction, in order.
+
+    On SQLite the transaction holds the write lock: the next ids after the largest are the
+    ones SQLite would give. On PostgreSQL they come from the table's sequence, as usual.
+    """
+    if n == 0:
+        return []
+    if conn.dialect.name == "sqlite":
+        top = _driver_execute(conn, _LAST_MESSAGE_ID, {}).fetchone()[0] or 0
+        return list(range(top + 1, top + 1 + n))
+    return sorted(int(r[0]) for r in conn.execute(_MESSAGE_IDS_PG, {"n": n}))
 
 
 def touch_conversations(
     conn: Connection, plain: list[dict[str, Any]], waking: list[dict[str, Any]]
 ) -> None:
     """`touch_conversation` for many: rows of conv_id, now, last_inbox_id (and new_status)."""
-    driver_executemany(conn, _TOUCH_CONVERSATION, plain)
-    driver_executemany(conn, _TOUCH_AND_WAKE, waking)
+    for stmt, rows in ((_TOUCH_CONVERSATION, plain), (_TOUCH_AND_WAKE, waking)):
+        if not rows:
+            continue
+        if conn.dialect.name == "sqlite":
+            driver_executemany(conn, stmt, rows)
+        else:
+            conn.execute(stmt, rows)
 
 
 def insert_message_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Messages whose ids the caller has chosen, all with the same keys."""
-    driver_executemany(conn, _INSERT_MESSAGE, rows)
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        driver_executemany(conn, _INSERT_MESSAGE, rows)
+    else:
+        conn.execute(_INSERT_MESSAGE, rows)
 
 
 # On SQLite the statements above run on the driver connection itself, compiled once by
@@ -388,16 +425,6 @@ def driver_executemany(conn: Connection, stmt: Executable, rows: list[dict[str, 
         driver.executemany(prepared.sql, args)
     except errors as exc:
         raise DBAPIError.instance(prepared.sql, args[:1], exc, errors) from exc
-
-
-def driver_rows(conn: Connection, sql: str, args: list[Any]) -> list[Any]:
-    """Plain SQL with positional parameters on the driver connection (SQLite)."""
-    driver: Any = conn.connection.dbapi_connection
-    errors = conn.dialect.loaded_dbapi.Error
-    try:
-        return list(driver.execute(sql, args).fetchall())
-    except errors as exc:
-        raise DBAPIError.instance(sql, args, exc, errors) from exc
 
 
 # Inboxes are read for every message and almost never change: a copy is kept per database
