@@ -133,15 +133,43 @@ def encode(topic: str, payload: dict[str, Any]) -> str:
     return json.dumps({"t": topic, "p": payload}, separators=(",", ":"), default=str)
 
 
-def decode(raw: bytes | str) -> tuple[str, dict[str, Any]] | None:
-    """(topic, payload) from what encode() produced; None for anything else."""
+def encode_many(items: list[tuple[str, dict[str, Any]]]) -> str:
+    """Several events in one message, in order; an event published on several topics in a
+    row (the same payload object) is written once with all its topics."""
+    groups: list[tuple[list[str], dict[str, Any]]] = []
+    for topic, payload in items:
+        if groups and groups[-1][1] is payload:
+            groups[-1][0].append(topic)
+        else:
+            groups.append(([topic], payload))
+    return json.dumps({"m": groups}, separators=(",", ":"), default=str)
+
+
+def decode(raw: bytes | str) -> list[tuple[str, dict[str, Any]]] | None:
+    """The (topic, payload) pairs, in order, of what encode() or encode_many() produced;
+    None for anything else."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return None
     if not isinstance(data, dict):
         return None
-    topic, payload = data.get("t"), data.get("p")
-    if not isinstance(topic, str) or not isinstance(payload, dict):
+    if "m" not in data:
+        topic, payload = data.get("t"), data.get("p")
+        if not isinstance(topic, str) or not isinstance(payload, dict):
+            return None
+        return [(topic, payload)]
+    groups = data["m"]
+    if not isinstance(groups, list):
         return None
-    return topic, payload
+    out = []
+    for group in groups:
+        if not (isinstance(group, list) and len(group) == 2):
+            return None
+        topics, payload = group
+        if not isinstance(topics, list) or not isinstance(payload, dict):
+            return None
+        if not all(isinstance(t, str) for t in topics):
+            return None
+        out += [(t, payload) for t in topics]
+    return out

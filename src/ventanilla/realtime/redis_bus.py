@@ -10,7 +10,7 @@ from typing import Any
 import redis
 import redis.asyncio as aredis
 
-from ventanilla.realtime.bus import LocalFanout, Subscription, decode, encode
+from ventanilla.realtime.bus import LocalFanout, Subscription, decode, encode, encode_many
 
 log = logging.getLogger(__name__)
 RECONNECT_DELAY_S = 0.5
@@ -40,14 +40,12 @@ class RedisBus:
             self._fanout.deliver(topic, payload)
 
     def publish_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
-        """publish() for several events in one round trip to Redis."""
+        """publish() for several events in one Redis message: every process decodes one
+        message per commit rather than one per event and topic."""
         if not items:
             return
         try:
-            pipe = self._sync.pipeline(transaction=False)
-            for topic, payload in items:
-                pipe.publish(self._channel, encode(topic, payload))
-            pipe.execute()
+            self._sync.publish(self._channel, encode_many(items))
         except redis.RedisError as exc:
             log.warning("realtime publish failed, delivering locally only: %s", exc)
             for topic, payload in items:
@@ -102,4 +100,5 @@ class RedisBus:
             if decoded is None:
                 log.warning("ignoring a malformed realtime message on %s", self._channel)
                 continue
-            self._fanout.deliver(*decoded)
+            for topic, payload in decoded:
+                self._fanout.deliver(topic, payload)
