@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -199,26 +200,16 @@ def _receive_lean(
     lock_contact_messages(conn, contact_id)
     new_status = ConversationStatus.OPEN.value
     if conv_id is None:
-        conv_id = inbound_store.insert_conversation(
-            conn,
-            {
-                "contact_id": contact_id,
-                "inbox_id": inbox.id,
-                "last_inbox_id": inbox.id,
-                "team_id": inbox.team_id,
-                "subject": msg.subject[:300] if msg.subject else None,
-            },
-            now,
-        )
+        conv_id = new_conversation(conn, inbox, msg, contact_id, now)
     else:
-        old = ConversationStatus(str(old_status))
-        new = status_after_customer_message(old)
-        wake = new is not old and not msg.automatic
-        new_status = new.value if wake else old.value
-        inbound_store.touch_conversation(conn, conv_id, inbox.id, now, new.value if wake else None)
+        wake = waking(conv_id, contact_id, old_status, msg)
+        new_status = wake.new_status if wake else str(old_status)
+        inbound_store.touch_conversation(
+            conn, conv_id, inbox.id, now, wake.new_status if wake else None
+        )
         forget(s, Conversation, conv_id)
         if wake:
-            uow.emit(ConversationStatusChanged(conv_id, contact_id, old.value, new.value))
+            uow.emit(wake)
     if senders is not None and (found is None or key in senders):
         verified = sender.verified if found is None else found[1]
         name = sender.name if found is None else found[3]
@@ -228,6 +219,31 @@ def _receive_lean(
     uow.emit(MessageCreated(conv_id, contact_id, message_id, False, lean_view(message_id, row)))
     after_store(uow, inbox, msg, message_id)
     return Received(message_id, conv_id, contact_id, duplicate=False, automatic=msg.automatic)
+
+
+def new_conversation(
+    conn: Connection, inbox: Inbox, msg: InboundMessage, contact_id: int, now: datetime
+) -> int:
+    """INSERT the conversation a customer's first message opens; returns its id."""
+    values = {
+        "contact_id": contact_id,
+        "inbox_id": inbox.id,
+        "last_inbox_id": inbox.id,
+        "team_id": inbox.team_id,
+        "subject": msg.subject[:300] if msg.subject else None,
+    }
+    return inbound_store.insert_conversation(conn, values, now)
+
+
+def waking(
+    conv_id: int, contact_id: int, old_status: Any, msg: InboundMessage
+) -> ConversationStatusChanged | None:
+    """The status change a customer's message makes to its open conversation, if any."""
+    old = ConversationStatus(str(old_status))
+    new = status_after_customer_message(old)
+    if new is old or msg.automatic:
+        return None
+    return ConversationStatusChanged(conv_id, contact_id, old.value, new.value)
 
 
 def lean_view(message_id: int, row: dict[str, Any]) -> dict[str, Any]:

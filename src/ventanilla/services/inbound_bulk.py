@@ -27,10 +27,9 @@ from sqlalchemy import Connection
 
 from ventanilla.channels.base import InboundMessage
 from ventanilla.domain.clock import utcnow
-from ventanilla.domain.conversations import status_after_customer_message
 from ventanilla.domain.enums import ConversationStatus
 from ventanilla.domain.errors import InvalidInput, NotFound
-from ventanilla.domain.events import ConversationStatusChanged, Event, MessageCreated
+from ventanilla.domain.events import Event, MessageCreated
 from ventanilla.services import contacts, inbound, inbound_store
 from ventanilla.services.inbound import Received
 from ventanilla.services.uow import UnitOfWork
@@ -211,26 +210,12 @@ def _decide(
     new_status = ConversationStatus.OPEN.value
     wake_event = None
     if conv_id is None:
-        conv_id = inbound_store.insert_conversation(
-            conn,
-            {
-                "contact_id": contact_id,
-                "inbox_id": inbox.id,
-                "last_inbox_id": inbox.id,
-                "team_id": inbox.team_id,
-                "subject": msg.subject[:300] if msg.subject else None,
-            },
-            now,
-        )
+        conv_id = inbound.new_conversation(conn, inbox, msg, contact_id, now)
     else:
-        old = ConversationStatus(str(old_status))
-        new = status_after_customer_message(old)
-        wake = new is not old and not msg.automatic
-        new_status = new.value if wake else old.value
-        batch.touch(conv_id, inbox.id, new.value if wake else None)
+        wake_event = inbound.waking(conv_id, contact_id, old_status, msg)
+        new_status = wake_event.new_status if wake_event else str(old_status)
+        batch.touch(conv_id, inbox.id, wake_event.new_status if wake_event else None)
         inbound.forget(uow.session, Conversation, conv_id)
-        if wake:
-            wake_event = ConversationStatusChanged(conv_id, contact_id, old.value, new.value)
     if found is None or key in senders:
         verified = sender.verified if found is None else found[1]
         name = sender.name if found is None else found[3]
