@@ -10,17 +10,13 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    ClauseElement,
     Connection,
-    Dialect,
     Engine,
     Executable,
-    Insert,
     Table,
     bindparam,
     event,
@@ -31,12 +27,11 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapper, Session, SessionTransaction, object_session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from ventanilla.domain.enums import ConversationStatus
+from ventanilla.services import driver_sql
 from ventanilla.storage.models import Contact, ContactIdentity, Conversation, Inbox, Message
 
 OPEN_CONVERSATION = (
@@ -170,23 +165,23 @@ _TOUCH_AND_WAKE = _TOUCH_CONVERSATION.values(status=bindparam("new_status"), sno
 
 def existing_row(conn: Connection, inbox_id: int, external_id: str) -> Any:
     """(message id, conversation id, contact id) of the message with this external id."""
-    return _first(conn, EXISTING, {"inbox_id": inbox_id, "external_id": external_id})
+    return driver_sql.first(conn, EXISTING, {"inbox_id": inbox_id, "external_id": external_id})
 
 
 def identity_row(conn: Connection, kind: str, address: str) -> Any:
     """(contact id, verified, merged into, contact name) behind an identity, or None."""
-    return _first(conn, IDENTITY_ROW, {"kind": kind, "address": address})
+    return driver_sql.first(conn, IDENTITY_ROW, {"kind": kind, "address": address})
 
 
 def insert_contact(
     conn: Connection, kind: str, address: str, name: str | None, verified: bool, now: datetime
 ) -> int:
     """A new contact and its first identity; returns the contact id."""
-    contact_id = _insert(
+    contact_id = driver_sql.insert(
         conn, _INSERT_CONTACT, {"name": name, "created_at": now, "updated_at": now}
     )
     identity = {"contact_id": contact_id, "kind": kind, "address": address}
-    _insert(conn, _INSERT_IDENTITY, {**identity, "verified": verified, "created_at": now})
+    driver_sql.insert(conn, _INSERT_IDENTITY, {**identity, "verified": verified, "created_at": now})
     return contact_id
 
 
@@ -202,7 +197,7 @@ def senders(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, st
         rows: list[Any] = []
         for kind, addresses in by_kind.items():
             params = {"kind": kind, "addresses": json.dumps(addresses)}
-            rows += _driver_execute(conn, SENDERS_OF_KIND, params).fetchall()
+            rows += driver_sql.execute(conn, SENDERS_OF_KIND, params).fetchall()
     else:
         rows = list(conn.execute(SENDERS, {"keys": keys}).all())
     return {(r[0], r[1]): tuple(r[2:]) for r in rows}
@@ -210,12 +205,12 @@ def senders(conn: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, st
 
 def open_conversation_row(conn: Connection, contact_id: int) -> Any:
     """(id, status) of the contact's latest conversation that is not resolved, or None."""
-    return _first(conn, OPEN_CONVERSATION_ROW, {"contact_id": contact_id})
+    return driver_sql.first(conn, OPEN_CONVERSATION_ROW, {"contact_id": contact_id})
 
 
 def insert_conversation(conn: Connection, values: dict[str, Any], now: datetime) -> int:
     row = {**values, "created_at": now, "updated_at": now, "last_message_at": now}
-    return _insert(conn, _INSERT_CONVERSATION, row)
+    return driver_sql.insert(conn, _INSERT_CONVERSATION, row)
 
 
 def touch_conversation(
@@ -224,13 +219,13 @@ def touch_conversation(
     """A new message arrived: its time, the inbox to answer on, and a status change if any."""
     params = {"conv_id": conv_id, "now": now, "last_inbox_id": inbox_id}
     if new_status is None:
-        _write(conn, _TOUCH_CONVERSATION, params)
+        driver_sql.write(conn, _TOUCH_CONVERSATION, params)
     else:
-        _write(conn, _TOUCH_AND_WAKE, {**params, "new_status": new_status})
+        driver_sql.write(conn, _TOUCH_AND_WAKE, {**params, "new_status": new_status})
 
 
 def insert_message_row(conn: Connection, row: dict[str, Any]) -> int:
-    return _insert(conn, _INSERT_MESSAGE, row)
+    return driver_sql.insert(conn, _INSERT_MESSAGE, row)
 
 
 # For a batch written at once (inbound_bulk).
@@ -263,7 +258,7 @@ def stored_external_ids(conn: Connection, inbox_id: int, external_ids: list[str]
     """(external id, message id, conversation id, contact id) of those already stored."""
     if conn.dialect.name == "sqlite":
         params = {"inbox_id": inbox_id, "external_ids": json.dumps(external_ids)}
-        return list(_driver_execute(conn, STORED_EXTERNAL_IDS, params).fetchall())
+        return list(driver_sql.execute(conn, STORED_EXTERNAL_IDS, params).fetchall())
     params = {"inbox_id": inbox_id, "external_ids": external_ids}
     return list(conn.execute(STORED_EXTERNAL_IDS_PG, params).all())
 
@@ -277,7 +272,7 @@ def new_message_ids(conn: Connection, n: int) -> list[int]:
     if n == 0:
         return []
     if conn.dialect.name == "sqlite":
-        top = _driver_execute(conn, _LAST_MESSAGE_ID, {}).fetchone()[0] or 0
+        top = driver_sql.execute(conn, _LAST_MESSAGE_ID, {}).fetchone()[0] or 0
         return list(range(top + 1, top + 1 + n))
     return sorted(int(r[0]) for r in conn.execute(_MESSAGE_IDS_PG, {"n": n}))
 
@@ -290,7 +285,7 @@ def touch_conversations(
         if not rows:
             continue
         if conn.dialect.name == "sqlite":
-            driver_executemany(conn, stmt, rows)
+            driver_sql.executemany(conn, stmt, rows)
         else:
             conn.execute(stmt, rows)
 
@@ -300,131 +295,9 @@ def insert_message_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     if conn.dialect.name == "sqlite":
-        driver_executemany(conn, _INSERT_MESSAGE, rows)
+        driver_sql.executemany(conn, _INSERT_MESSAGE, rows)
     else:
         conn.execute(_INSERT_MESSAGE, rows)
-
-
-# On SQLite the statements above run on the driver connection itself, compiled once by
-# SQLAlchemy (same SQL, same column defaults, same value conversions): SQLAlchemy's
-# per-execution work costs several times what SQLite does to run them. On PostgreSQL they
-# run through SQLAlchemy, whose cost there is small next to the round trip.
-
-
-def _first(conn: Connection, stmt: Executable, params: dict[str, Any]) -> Any:
-    if conn.dialect.name == "sqlite":
-        return _driver_execute(conn, stmt, params).fetchone()
-    return conn.execute(stmt, params).first()
-
-
-def _insert(conn: Connection, stmt: Executable, params: dict[str, Any]) -> int:
-    if conn.dialect.name == "sqlite":
-        return int(_driver_execute(conn, stmt, params).lastrowid)
-    key = conn.execute(stmt, params).inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
-def _write(conn: Connection, stmt: Executable, params: dict[str, Any]) -> None:
-    if conn.dialect.name == "sqlite":
-        _driver_execute(conn, stmt, params)
-    else:
-        conn.execute(stmt, params)
-
-
-class _Prepared:
-    """A statement compiled for the driver: its SQL and, per positional parameter, where the
-    value comes from (the caller, a column default or a literal) and its conversion."""
-
-    def __init__(self, stmt: Executable, dialect: Dialect, keys: list[str] | None) -> None:
-        compiled = cast(
-            SQLCompiler, cast(ClauseElement, stmt).compile(dialect=dialect, column_keys=keys)
-        )
-        self.sql = compiled.string
-        table = getattr(stmt, "table", None)
-        self.params: list[tuple[str, Callable[[], Any] | None, Callable[[Any], Any] | None]] = []
-        for name in compiled.positiontup or ():
-            bind = compiled.binds[name]
-            convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            fallback = _default_of(table, name) if keys is not None else None
-            if fallback is None and not bind.required:
-                fallback = _constant(bind.value)
-            self.params.append((name, fallback, convert))
-        # The last datetime converted and its result: rows written together share one.
-        self._last: tuple[Any, Any] = (None, None)
-
-    def args(self, given: dict[str, Any]) -> list[Any]:
-        out = []
-        for name, fallback, convert in self.params:
-            if name in given:
-                value = given[name]
-            elif fallback is not None:
-                value = fallback()
-            else:
-                raise KeyError(f"no value for {name}")
-            if convert is None:
-                out.append(value)
-            elif isinstance(value, datetime):
-                last = self._last
-                if last[0] is not value:
-                    last = self._last = (value, convert(value))
-                out.append(last[1])
-            else:
-                out.append(convert(value))
-        return out
-
-
-def _default_of(table: Any, name: str) -> Callable[[], Any] | None:
-    column = table.c.get(name) if table is not None else None
-    default = getattr(column, "default", None)
-    if default is None:
-        return None
-    if default.is_scalar:
-        return _constant(default.arg)
-    if default.is_callable:
-        return lambda: default.arg(None)
-    return None
-
-
-def _constant(value: Any) -> Callable[[], Any]:
-    return lambda: value
-
-
-_PREPARED: dict[tuple[int, frozenset[str] | None], _Prepared] = {}
-
-
-def _driver_execute(conn: Connection, stmt: Executable, params: dict[str, Any]) -> Any:
-    is_insert = isinstance(stmt, Insert)
-    key = (id(stmt), frozenset(params) if is_insert else None)
-    prepared = _PREPARED.get(key)
-    if prepared is None:
-        keys = sorted(params) if is_insert else None
-        prepared = _PREPARED[key] = _Prepared(stmt, conn.dialect, keys)
-    driver: Any = conn.connection.dbapi_connection
-    args = prepared.args(params)
-    errors = conn.dialect.loaded_dbapi.Error
-    try:
-        return driver.execute(prepared.sql, args)
-    except errors as exc:  # the same exception classes as through SQLAlchemy
-        raise DBAPIError.instance(prepared.sql, args, exc, errors) from exc
-
-
-def driver_executemany(conn: Connection, stmt: Executable, rows: list[dict[str, Any]]) -> None:
-    """Run one statement for many rows of the same keys on the driver connection (SQLite)."""
-    if not rows:
-        return
-    keys = sorted(rows[0]) if isinstance(stmt, Insert) else None
-    key = (id(stmt), frozenset(keys) if keys is not None else None)
-    prepared = _PREPARED.get(key)
-    if prepared is None:
-        prepared = _PREPARED[key] = _Prepared(stmt, conn.dialect, keys)
-    driver: Any = conn.connection.dbapi_connection
-    args = [prepared.args(row) for row in rows]
-    errors = conn.dialect.loaded_dbapi.Error
-    try:
-        driver.executemany(prepared.sql, args)
-    except errors as exc:
-        raise DBAPIError.instance(prepared.sql, args[:1], exc, errors) from exc
 
 
 # Inboxes are read for every message and almost never change: a copy is kept per database
