@@ -11,7 +11,7 @@ from concurrent.futures import Future
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from tests.helpers import make_inbox, make_user, need_redis
 from tests.integration.test_inbound import api_msg
@@ -23,6 +23,7 @@ from ventanilla.realtime.redis_bus import RedisBus
 from ventanilla.services import contacts, inbound, webhooks
 from ventanilla.services.inbound_batch import GroupCommit
 from ventanilla.services.views import message_view
+from ventanilla.storage import ordering
 from ventanilla.storage.models import (
     Contact,
     ContactIdentity,
@@ -370,3 +371,69 @@ async def test_without_redis_a_batch_of_events_is_still_heard_here() -> None:
         async with asyncio.timeout(5):
             assert [await sub.get(), await sub.get()] == [{"n": 1}, {"n": 2}]
     await bus.stop()
+
+
+def test_a_batch_stores_what_the_customer_wrote_exactly(
+    container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The batch's rows travel to the database in one document: quotes, backslashes,
+    placeholders, line breaks and characters beyond the basic plane arrive unchanged."""
+    inbox = make_inbox(container, "api")
+    texts = [
+        'Dijo "hola" y \\ luego %s y %(x)s; DROP TABLE messages;--',
+        "Línea 1\nLínea 2\r\n\ttabulada \u2028 separador",
+        "Pedido 🚚 nº 123 — ¿llegó? " + "ñ" * 5000,
+        '{"not": "json"} [1, 2] \'simple\' `tilde`',
+    ]
+    name = 'Zoë "Z" O\'Brien'
+    msgs = [
+        (
+            inbox,
+            InboundMessage(
+                ChannelKind.API,
+                f"t{i}",
+                SenderIdentity(IdentityKind.EXTERNAL, f"cust-{i % 2}", name=name),
+                text,
+            ),
+        )
+        for i, text in enumerate(texts)
+    ]
+    caplog.set_level(logging.INFO)
+    got = [
+        f.result(timeout=30)
+        for f in submit_while_blocked(container, GroupCommit(container.uow), inbox, msgs)
+    ]
+    assert written_in_one_go(caplog)
+    with container.uow() as uow:
+        s = uow.session
+        assert [s.get_one(Message, r.message_id).text for r in got] == texts
+        assert {s.get_one(Contact, r.contact_id).name for r in got} == {name}
+        metas = {json.dumps(s.get_one(Message, r.message_id).meta) for r in got}
+    assert metas == {"{}"}
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # SQLite has no such locks
+def test_a_batch_locks_each_sender_as_a_single_message_does(container: Container) -> None:
+    """On PostgreSQL a batch locks its senders' contacts with the key every other writer of
+    that contact's messages uses, ids past 32 bits included: while it holds them, an agent's
+    reply to the same customer waits."""
+    big = [2**31 + 5, 2**32 + 7, 3]
+    with container.uow() as uow:
+        s = uow.session
+        for n, contact_id in enumerate(big):
+            s.add(Contact(id=contact_id, name=f"C{n}"))
+            s.flush()
+            s.add(ContactIdentity(contact_id=contact_id, kind="external", address=f"big-{n}"))
+        uow.commit()
+    keys = [("external", f"big-{n}") for n in range(len(big))]
+    with container.engine.connect() as holder, container.engine.connect() as other:
+        taken = holder.execute(ordering.LOCK_IDENTITIES, ordering.lock_identities_params(keys))
+        assert sorted(int(r[0]) for r in taken) == sorted(ordering._key(c) for c in big)
+        for contact_id in big:
+            free = other.execute(
+                text("SELECT pg_try_advisory_xact_lock(:ns, :k)"),
+                {"ns": ordering._NAMESPACE, "k": ordering._key(contact_id)},
+            ).scalar()
+            assert free is False
+        holder.rollback()
+        other.rollback()

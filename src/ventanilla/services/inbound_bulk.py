@@ -30,11 +30,11 @@ from ventanilla.domain.clock import utcnow
 from ventanilla.domain.enums import ConversationStatus
 from ventanilla.domain.errors import InvalidInput, NotFound
 from ventanilla.domain.events import Event, MessageCreated
-from ventanilla.services import contacts, inbound, inbound_store
+from ventanilla.services import contacts, inbound, inbound_pg, inbound_store
 from ventanilla.services.inbound import Received
 from ventanilla.services.uow import UnitOfWork
 from ventanilla.storage.models import Conversation, Inbox
-from ventanilla.storage.ordering import lock_contact_messages, lock_contacts_messages
+from ventanilla.storage.ordering import lock_contact_messages, lock_contacts_messages, unlocked
 
 Outcome = Received | Exception
 
@@ -63,6 +63,7 @@ class _Batch:
     new: list[_New] = field(default_factory=list)
     # conversation id -> (inbox the customer last wrote on, status to set or None)
     touches: dict[int, tuple[int, str | None]] = field(default_factory=dict)
+    locked_late: bool = False  # a lock taken while deciding, after the batch's own
 
     def touch(self, conv_id: int, inbox_id: int, new_status: str | None) -> None:
         earlier = self.touches.get(conv_id)
@@ -102,13 +103,21 @@ def receive(uow: UnitOfWork, items: Sequence[tuple[int, InboundMessage]]) -> lis
         else:
             inboxes[inbox_id] = inbox
     todo = [i for i, o in enumerate(outcomes) if o is None]
-    senders = inbound.prefetch_senders(s, [items[i][1] for i in todo])
+    pairs = list(dict.fromkeys((items[i][0], items[i][1].external_id) for i in todo))
+    drawn: list[int] = []
     if conn.dialect.name == "postgresql":
-        locked = {int(f[0]) for f in senders.values() if f is not None}
-        lock_contacts_messages(conn, sorted(locked))
-        senders = inbound.prefetch_senders(s, [items[i][1] for i in todo])  # under the locks
-        lock_contacts_messages(conn, sorted({int(f[0]) for f in senders.values() if f} - locked))
-    stored = _already_stored(conn, [items[i] for i in todo])
+        keys = sorted({inbound.sender_key(items[i][1]) for i in todo})
+        read = inbound_pg.read_locked(conn, keys, pairs, len(pairs))
+        senders: inbound.Senders = {k: read.senders.get(k) for k in keys}
+        stored = {k: Received(*ids, duplicate=True) for k, ids in read.stored.items()}
+        late = unlocked({int(f[0]) for f in senders.values() if f is not None}, read.locked_keys)
+        if late:  # identities another batch committed while this one waited for its locks
+            lock_contacts_messages(conn, late)
+        else:
+            drawn = read.ids
+    else:
+        senders = inbound.prefetch_senders(s, [items[i][1] for i in todo])
+        stored = _already_stored(conn, [items[i] for i in todo])
     batch = _Batch(conn)
     first: dict[int, int] = {}  # position -> its message in batch.new
     repeat: dict[int, int] = {}  # position -> the message in batch.new it repeats
@@ -123,10 +132,17 @@ def receive(uow: UnitOfWork, items: Sequence[tuple[int, InboundMessage]]) -> lis
         else:
             batch.new.append(_decide(uow, batch, inboxes[inbox_id], msg, senders, now))
             seen[key] = first[i] = len(batch.new) - 1
-    ids = inbound_store.new_message_ids(conn, len(batch.new))
-    received = [_received(uow, new, n) for new, n in zip(batch.new, ids, strict=True)]
-    batch.write_touches(now)
-    inbound_store.insert_message_rows(conn, [new.row for new in batch.new])
+    if batch.locked_late or len(drawn) < len(batch.new):
+        # Ids only once every lock is held: draw them (again) after the locks taken since.
+        drawn = inbound_store.new_message_ids(conn, len(batch.new))
+    numbered = zip(batch.new, drawn[: len(batch.new)], strict=True)
+    received = [_received(uow, new, n) for new, n in numbered]
+    rows = [new.row for new in batch.new]
+    if conn.dialect.name == "postgresql":
+        inbound_pg.write(conn, now, batch.touches, rows)
+    else:
+        batch.write_touches(now)
+        inbound_store.insert_message_rows(conn, rows)
     for i, j in first.items():
         outcomes[i] = received[j]
     for i, j in repeat.items():
@@ -188,6 +204,7 @@ def _decide(
         found = inbound_store.identity_row(conn, *key)
         if found is not None:
             lock_contact_messages(conn, int(found[0]))
+            batch.locked_late = True
             open_conv = inbound_store.open_conversation_row(conn, int(found[0]))
             found = (*found, *(open_conv or (None, None)))
     if found is None:
@@ -201,6 +218,7 @@ def _decide(
                 uow.session, sender.kind, sender.address, sender.name, sender.verified
             ).id
             lock_contact_messages(conn, contact_id)
+            batch.locked_late = True
             open_conv = inbound_store.open_conversation_row(conn, contact_id)
             conv_id, old_status = open_conv or (None, None)
             senders.pop(key, None)  # read it again next time

@@ -247,7 +247,6 @@ def _stored_external_ids(external_ids: Any) -> Executable:
 # SQLite: the ids as one JSON array, so the statement is compiled once for any number.
 _EXTERNAL_IDS = func.json_each(bindparam("external_ids")).table_valued("value")
 STORED_EXTERNAL_IDS = _stored_external_ids(select(_EXTERNAL_IDS.c.value))
-STORED_EXTERNAL_IDS_PG = _stored_external_ids(bindparam("external_ids", expanding=True))
 _MESSAGE_IDS_PG = text(
     "SELECT nextval(pg_get_serial_sequence('messages', 'id')) FROM generate_series(1, :n)"
 )
@@ -255,12 +254,10 @@ _LAST_MESSAGE_ID = select(func.max(_MESSAGES.c.id))
 
 
 def stored_external_ids(conn: Connection, inbox_id: int, external_ids: list[str]) -> list[Any]:
-    """(external id, message id, conversation id, contact id) of those already stored."""
-    if conn.dialect.name == "sqlite":
-        params = {"inbox_id": inbox_id, "external_ids": json.dumps(external_ids)}
-        return list(driver_sql.execute(conn, STORED_EXTERNAL_IDS, params).fetchall())
-    params = {"inbox_id": inbox_id, "external_ids": external_ids}
-    return list(conn.execute(STORED_EXTERNAL_IDS_PG, params).all())
+    """(external id, message id, conversation id, contact id) of those already stored
+    (SQLite; on PostgreSQL a batch reads them with `inbound_pg.read_locked`)."""
+    params = {"inbox_id": inbox_id, "external_ids": json.dumps(external_ids)}
+    return list(driver_sql.execute(conn, STORED_EXTERNAL_IDS, params).fetchall())
 
 
 def new_message_ids(conn: Connection, n: int) -> list[int]:
@@ -281,23 +278,14 @@ def touch_conversations(
     conn: Connection, plain: list[dict[str, Any]], waking: list[dict[str, Any]]
 ) -> None:
     """`touch_conversation` for many: rows of conv_id, now, last_inbox_id (and new_status)."""
-    for stmt, rows in ((_TOUCH_CONVERSATION, plain), (_TOUCH_AND_WAKE, waking)):
-        if not rows:
-            continue
-        if conn.dialect.name == "sqlite":
-            driver_sql.executemany(conn, stmt, rows)
-        else:
-            conn.execute(stmt, rows)
+    driver_sql.executemany(conn, _TOUCH_CONVERSATION, plain)
+    driver_sql.executemany(conn, _TOUCH_AND_WAKE, waking)
 
 
 def insert_message_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Messages whose ids the caller has chosen, all with the same keys."""
-    if not rows:
-        return
-    if conn.dialect.name == "sqlite":
-        driver_sql.executemany(conn, _INSERT_MESSAGE, rows)
-    else:
-        conn.execute(_INSERT_MESSAGE, rows)
+    """Messages whose ids the caller has chosen, all with the same keys (on PostgreSQL a
+    batch writes its own with `inbound_pg.write`)."""
+    driver_sql.executemany(conn, _INSERT_MESSAGE, rows)
 
 
 # Inboxes are read for every message and almost never change: a copy is kept per database

@@ -11,6 +11,8 @@ transaction at a time, so there is nothing to do there.
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
@@ -43,6 +45,31 @@ def lock_contacts_messages(conn: Connection, contact_ids: list[int]) -> None:
         return
     keys = sorted({_key(c) for c in contact_ids})
     conn.execute(_LOCK_MANY, {"ns": _NAMESPACE, "keys": keys})
+
+
+# The same locks, for the contacts behind sender identities given as a JSON array of
+# [kind, address] pairs, found and locked in one statement; returns the keys it locked (the
+# key is `_key` in SQL).
+# Each identity is looked up on its own (a subquery the planner may not merge: OFFSET 0),
+# not joined to the array as a whole, which it would do by reading the whole table.
+LOCK_IDENTITIES = text(
+    "SELECT k, pg_advisory_xact_lock(:ns, k) FROM ("
+    " SELECT DISTINCT CAST((i.contact_id & 4294967295)"
+    " - CASE WHEN (i.contact_id & 2147483648) <> 0 THEN 4294967296 ELSE 0 END AS integer) AS k"
+    " FROM json_array_elements(CAST(:senders AS JSON)) AS e CROSS JOIN LATERAL"
+    " (SELECT contact_id FROM contact_identities"
+    "  WHERE kind = e->>0 AND address = e->>1 OFFSET 0) AS i"
+    ") AS keys ORDER BY k"
+)
+
+
+def lock_identities_params(keys: list[tuple[str, str]]) -> dict[str, object]:
+    return {"ns": _NAMESPACE, "senders": json.dumps(keys)}
+
+
+def unlocked(contact_ids: set[int], locked_keys: set[int]) -> list[int]:
+    """Those of the contacts whose lock key is not among the keys already locked."""
+    return sorted(c for c in contact_ids if _key(c) not in locked_keys)
 
 
 def _key(contact_id: int) -> int:
