@@ -64,6 +64,11 @@ class LocalFanout:
         self._subs: dict[str, set[Subscription]] = {}
         self._lock = threading.Lock()
 
+    @property
+    def idle(self) -> bool:
+        """Nobody in this process listens to anything."""
+        return not self._subs
+
     def deliver(self, topic: str, payload: dict[str, Any]) -> None:
         with self._lock:
             subs = list(self._subs.get(topic, ()))

@@ -94,8 +94,8 @@ class RedisBus:
 
     async def _relay(self, pubsub: Any) -> None:
         async for item in pubsub.listen():
-            if item.get("type") != "message":
-                continue
+            if item.get("type") != "message" or self._fanout.idle:
+                continue  # with nobody listening here, there is nothing to decode
             decoded = decode(item["data"])
             if decoded is None:
                 log.warning("ignoring a malformed realtime message on %s", self._channel)
