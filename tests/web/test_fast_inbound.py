@@ -7,6 +7,7 @@ and through FastAPI's own stack for the same application, and both answers must 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -181,3 +182,19 @@ def test_the_route_is_answered_without_the_general_stack(
         f"/api/v1/inboxes/{inbox}/messages", json=message("d1"), headers=auth(container)
     )
     assert resp.status_code == 201, resp.text
+
+
+def test_the_served_application_keeps_its_start_up_objects_out_of_full_collections(
+    container: Container,
+) -> None:
+    """`ventanilla serve`'s application freezes what exists once it has started, so a full
+    garbage collection does not walk it and stop the event loop that long; an application
+    embedded in another program (as in these tests) leaves the collector alone."""
+    assert gc.get_freeze_count() == 0
+    with TestClient(create_app(container=container)):
+        assert gc.get_freeze_count() == 0
+    try:
+        with TestClient(create_app(container=container, server_process=True)):
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

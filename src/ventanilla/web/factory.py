@@ -9,4 +9,4 @@ from ventanilla.web.app import create_app
 
 
 def app() -> FastAPI:
-    return create_app(Settings())
+    return create_app(Settings(), server_process=True)
