@@ -60,6 +60,13 @@ class Container:
         self._wakers.append(waker)
 
     def _publish(self, events: list[Event]) -> None:
+        if getattr(self.bus, "listening", True):  # not when embedded with nobody listening
+            self._broadcast(events)
+        if events:
+            for waker in self._wakers:
+                waker.wake()
+
+    def _broadcast(self, events: list[Event]) -> None:
         items = []
         for ev in events:
             payload = ev.payload()
@@ -72,9 +79,6 @@ class Container:
         else:
             for topic, payload in items:
                 self.bus.publish(topic, payload)
-        if events:
-            for waker in self._wakers:
-                waker.wake()
 
     async def aclose(self) -> None:
         if self.assistant is not None:

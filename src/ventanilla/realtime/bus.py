@@ -121,6 +121,11 @@ class MemoryBus:
     def __init__(self) -> None:
         self._fanout = LocalFanout()
 
+    @property
+    def listening(self) -> bool:
+        """Whether anybody would hear an event published now (else it need not be built)."""
+        return not self._fanout.idle
+
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
         self._fanout.deliver(topic, payload)
 

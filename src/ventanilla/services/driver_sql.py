@@ -65,6 +65,7 @@ class _Prepared:
             self.params.append((name, fallback, convert))
         # The last datetime converted and its result: rows written together share one.
         self._last: tuple[Any, Any] = (None, None)
+        self._empties: dict[str, Any] = {}
         self.from_json = _from_json(table, dialect, self.params) if keys is not None else ""
 
     def values(self, given: dict[str, Any]) -> dict[str, Any]:
@@ -95,9 +96,18 @@ class _Prepared:
                 if last[0] is not value:
                     last = self._last = (value, convert(value))
                 out.append(last[1])
+            elif value == {} and type(value) is dict:  # most JSON columns hold nothing yet
+                out.append(self._empty(name, convert))
             else:
                 out.append(convert(value))
         return out
+
+    def _empty(self, name: str, convert: Callable[[Any], Any]) -> Any:
+        """The conversion of an empty dict for this parameter, made once."""
+        found = self._empties.get(name)
+        if found is None:
+            found = self._empties[name] = convert({})
+        return found
 
 
 def _from_json(table: Any, dialect: Dialect, params: list[tuple[str, Any, Any]]) -> str:

@@ -125,15 +125,21 @@ def receive_in(
     return Received(message.id, conv.id, contact.id, duplicate=False, automatic=msg.automatic)
 
 
+# Read once: an enum member's value costs an attribute lookup through a descriptor.
+_INBOUND = Direction.INBOUND.value
+_CUSTOMER = AuthorType.CUSTOMER.value
+_RECEIVED = DeliveryStatus.RECEIVED.value
+
+
 def message_values(inbox: Inbox, msg: InboundMessage) -> dict[str, Any]:
     return {
         "inbox_id": inbox.id,
-        "direction": Direction.INBOUND.value,
-        "author_type": AuthorType.CUSTOMER.value,
+        "direction": _INBOUND,
+        "author_type": _CUSTOMER,
         "text": msg.text,
         "html": clean_html(msg.html) if msg.html else None,
         "external_id": msg.external_id,
-        "delivery_status": DeliveryStatus.RECEIVED.value,
+        "delivery_status": _RECEIVED,
         "meta": {**dict(msg.meta), **({"automatic": "1"} if msg.automatic else {})},
     }
 
@@ -255,6 +261,8 @@ def lean_view(message_id: int, row: dict[str, Any]) -> dict[str, Any]:
 
 def forget(s: Session, model: type[Conversation], ident: int) -> None:
     """Expire a copy the session may hold of a row just changed by a plain statement."""
+    if not s.identity_map:  # the session holds nothing (a batch, as a rule)
+        return
     held = s.identity_map.get(identity_key(model, ident))
     if held is not None:
         s.expire(held)
