@@ -28,6 +28,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
@@ -59,6 +60,7 @@ class Config:
     sockets: int
     widget_messages: int
     widget_rate: float
+    agent_stream: bool = False
 
 
 @dataclass
@@ -100,20 +102,43 @@ def _load(
     make: ingest_load.MakeRequest,
     cfg: Config,
     after_warmup: Callable[[], None] | None = None,
+    agent_token: str | None = None,
 ) -> Result:
+    """The load; with agent_token, an agent's event stream stays open on every web process
+    meanwhile, receiving every event, as an administrator's screen would."""
     pids = [procs.PIDS[p] for p in ports]
-    return asyncio.run(
-        ingest_load.run(
-            ports,
-            make,
-            concurrency=cfg.concurrency,
-            warmup_s=cfg.warmup_s,
-            duration_s=cfg.duration_s,
-            repeats=cfg.repeats,
-            server_cpu=lambda: sum(procs.cpu_seconds(pid) for pid in pids),
-            after_warmup=after_warmup,
-        )
-    )
+
+    async def run() -> Result:
+        streams = [
+            asyncio.create_task(_drain_stream(port, agent_token)) for port in ports if agent_token
+        ]
+        await asyncio.sleep(1.0 if streams else 0)
+        try:
+            return await ingest_load.run(
+                ports,
+                make,
+                concurrency=cfg.concurrency,
+                warmup_s=cfg.warmup_s,
+                duration_s=cfg.duration_s,
+                repeats=cfg.repeats,
+                server_cpu=lambda: sum(procs.cpu_seconds(pid) for pid in pids),
+                after_warmup=after_warmup,
+            )
+        finally:
+            for task in streams:
+                task.cancel()
+            await asyncio.gather(*streams, return_exceptions=True)
+
+    return asyncio.run(run())
+
+
+async def _drain_stream(port: int, token: str | None) -> None:
+    from websockets.asyncio.client import connect
+
+    url = f"ws://{procs.HOST}:{port}/api/v1/stream?token={urllib.parse.quote(token or '')}"
+    async with connect(url, open_timeout=30, ping_interval=None, max_size=None) as ws:
+        async for _ in ws:
+            pass
 
 
 def _analyze(url: str) -> Callable[[], None]:
@@ -166,11 +191,14 @@ def bench_ventanilla(
         run = uuid.uuid4().hex[:8]
         print(f"  {label}: load on ports {ports} ...", flush=True)
         url = env["VENTANILLA_DATABASE_URL"]
+        if cfg.agent_stream:
+            report.notes.append(f"{label}: an agent's event stream open on each web process")
         report.load[label] = _load(
             ports,
             lambda n: ingest_load.post(path, _message_body(run, n), headers),
             cfg,
             _analyze(url) if url.startswith("postgresql") else None,
+            dep.token if cfg.agent_stream else None,
         )
         report.shape[label] = f"{processes} web" + (f" + {workers} worker" if workers else "")
         if not cfg.sockets:
@@ -339,10 +367,16 @@ def main() -> int:
     parser.add_argument("--sockets", type=int, default=1000)
     parser.add_argument("--only", choices=["sqlite", "postgres", "helpdesk"], action="append")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
+    parser.add_argument(
+        "--agent-stream",
+        action="store_true",
+        help="keep an agent's event stream (every event) open on each web process under load",
+    )
     args = parser.parse_args()
     cfg = Config(args.concurrency, 2.0, args.duration, args.repeats, args.sockets, 200, 20.0)
     if args.quick:
         cfg = Config(args.concurrency, 1.0, 2.0, 1, min(args.sockets, 200), 60, 20.0)
+    cfg.agent_stream = args.agent_stream
     only = set(args.only or ["sqlite", "postgres", "helpdesk"])
     report = Report()
     started = time.monotonic()
