@@ -343,6 +343,10 @@ class HoldingBus(MemoryBus):
         else:
             super().publish(topic, payload)
 
+    def publish_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        for topic, payload in items:
+            self.publish(topic, payload)
+
     def release_newest_first(self) -> None:
         held, self.held = self.held or [], None
         for topic, payload in reversed(held):

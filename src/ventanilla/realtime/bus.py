@@ -75,6 +75,17 @@ class LocalFanout:
         for sub in subs:
             _call_in_loop(sub, sub.offer, payload)
 
+    def deliver_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """deliver() for several events in order, handed to each subscriber's event loop in
+        one go: from another thread, waking a loop costs a system call each time."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Subscription, Any]]] = {}
+        with self._lock:
+            for topic, payload in items:
+                for sub in self._subs.get(topic, ()):
+                    by_loop.setdefault(sub.loop, []).append((sub, payload))
+        for loop, offers in by_loop.items():
+            _run_in_loop(loop, _offer_all, offers)
+
     def lost_events(self) -> None:
         """Tell every subscriber that some events may not have reached it."""
         with self._lock:
@@ -102,17 +113,26 @@ class LocalFanout:
 
 def _call_in_loop(sub: Subscription, fn: Any, *args: Any) -> None:
     """Run fn in the subscriber's loop: directly when already there, else thread-safely."""
-    if sub.loop.is_closed():
+    _run_in_loop(sub.loop, fn, *args)
+
+
+def _run_in_loop(loop: asyncio.AbstractEventLoop, fn: Any, *args: Any) -> None:
+    if loop.is_closed():
         return
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None
-    if running is sub.loop:
+    if running is loop:
         fn(*args)
         return
     with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-        sub.loop.call_soon_threadsafe(fn, *args)
+        loop.call_soon_threadsafe(fn, *args)
+
+
+def _offer_all(offers: list[tuple[Subscription, dict[str, Any]]]) -> None:
+    for sub, payload in offers:
+        sub.offer(payload)
 
 
 class MemoryBus:
@@ -128,6 +148,9 @@ class MemoryBus:
 
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
         self._fanout.deliver(topic, payload)
+
+    def publish_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        self._fanout.deliver_many(items)
 
     def subscribe(self, topics: list[str]) -> contextlib.AbstractAsyncContextManager[Subscription]:
         return self._fanout.subscribe(topics)

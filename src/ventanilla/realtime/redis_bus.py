@@ -48,8 +48,7 @@ class RedisBus:
             self._sync.publish(self._channel, encode_many(items))
         except redis.RedisError as exc:
             log.warning("realtime publish failed, delivering locally only: %s", exc)
-            for topic, payload in items:
-                self._fanout.deliver(topic, payload)
+            self._fanout.deliver_many(items)
 
     def subscribe(self, topics: list[str]) -> contextlib.AbstractAsyncContextManager[Subscription]:
         return self._fanout.subscribe(topics)
@@ -100,5 +99,4 @@ class RedisBus:
             if decoded is None:
                 log.warning("ignoring a malformed realtime message on %s", self._channel)
                 continue
-            for topic, payload in decoded:
-                self._fanout.deliver(topic, payload)
+            self._fanout.deliver_many(decoded)
