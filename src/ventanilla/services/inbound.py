@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from ventanilla.channels.base import InboundMessage
+from ventanilla.channels.base import InboundMessage, SenderIdentity
 from ventanilla.domain.clock import utcnow
 from ventanilla.domain.conversations import status_after_customer_message
 from ventanilla.domain.enums import (
@@ -190,19 +190,13 @@ def _receive_lean(
     if found is None:
         contact_id = inbound_store.insert_contact(conn, *key, sender.name, sender.verified, now)
         conv_id, old_status = None, None
+    elif contact_changes(found, sender):
+        contact_id, conv_id, old_status = resolve_sender(s, sender)  # takes its lock
+        if senders is not None:
+            senders.pop(key, None)  # read it again next time
     else:
-        merged, name_missing = found[2] is not None, bool(sender.name and not found[3])
-        if merged or name_missing or (sender.verified and not found[1]):
-            contact_id = contacts.resolve(
-                s, sender.kind, sender.address, sender.name, sender.verified
-            ).id
-            open_conv = inbound_store.open_conversation_row(conn, contact_id)
-            conv_id, old_status = open_conv or (None, None)
-            if senders is not None:
-                senders.pop(key, None)  # read it again next time
-        else:
-            contact_id = int(found[0])
-            conv_id, old_status = found[4], found[5]
+        contact_id = int(found[0])
+        conv_id, old_status = found[4], found[5]
     lock_contact_messages(conn, contact_id)
     new_status = ConversationStatus.OPEN.value
     if conv_id is None:
@@ -225,6 +219,23 @@ def _receive_lean(
     uow.emit(MessageCreated(conv_id, contact_id, message_id, False, lean_view(message_id, row)))
     after_store(uow, inbox, msg, message_id)
     return Received(message_id, conv_id, contact_id, duplicate=False, automatic=msg.automatic)
+
+
+def contact_changes(found: tuple[Any, ...], sender: SenderIdentity) -> bool:
+    """Whether storing a message from this known sender (a `Senders` row) changes its
+    contact: merged into another, a name to fill in, or an identity newly verified."""
+    merged, name_missing = found[2] is not None, bool(sender.name and not found[3])
+    return merged or name_missing or (sender.verified and not found[1])
+
+
+def resolve_sender(s: Session, sender: SenderIdentity) -> tuple[int, Any, Any]:
+    """`contacts.resolve` for such a sender, under its contact's ordering lock: (contact id,
+    its open conversation's id and status, or None and None)."""
+    contact_id = contacts.resolve(s, sender.kind, sender.address, sender.name, sender.verified).id
+    conn = s.connection()
+    lock_contact_messages(conn, contact_id)
+    conv_id, status = inbound_store.open_conversation_row(conn, contact_id) or (None, None)
+    return contact_id, conv_id, status
 
 
 def new_conversation(

@@ -30,7 +30,7 @@ from ventanilla.domain.clock import utcnow
 from ventanilla.domain.enums import ConversationStatus
 from ventanilla.domain.errors import InvalidInput, NotFound
 from ventanilla.domain.events import Event, MessageCreated
-from ventanilla.services import contacts, inbound, inbound_pg, inbound_store
+from ventanilla.services import inbound, inbound_pg, inbound_store
 from ventanilla.services.inbound import Received
 from ventanilla.services.uow import UnitOfWork
 from ventanilla.storage.models import Conversation, Inbox
@@ -210,21 +210,14 @@ def _decide(
     if found is None:
         contact_id = inbound_store.insert_contact(conn, *key, sender.name, sender.verified, now)
         conv_id, old_status = None, None
+    elif inbound.contact_changes(found, sender):
+        batch.write_touches(now)
+        contact_id, conv_id, old_status = inbound.resolve_sender(uow.session, sender)
+        batch.locked_late = True
+        senders.pop(key, None)  # read it again next time
     else:
-        merged, name_missing = found[2] is not None, bool(sender.name and not found[3])
-        if merged or name_missing or (sender.verified and not found[1]):
-            batch.write_touches(now)
-            contact_id = contacts.resolve(
-                uow.session, sender.kind, sender.address, sender.name, sender.verified
-            ).id
-            lock_contact_messages(conn, contact_id)
-            batch.locked_late = True
-            open_conv = inbound_store.open_conversation_row(conn, contact_id)
-            conv_id, old_status = open_conv or (None, None)
-            senders.pop(key, None)  # read it again next time
-        else:
-            contact_id = int(found[0])
-            conv_id, old_status = found[4], found[5]
+        contact_id = int(found[0])
+        conv_id, old_status = found[4], found[5]
     new_status = ConversationStatus.OPEN.value
     wake_event = None
     if conv_id is None:
