@@ -5,10 +5,11 @@ arrival order, and then writes all the messages with one statement and the conve
 they touch with another: a few round trips per batch instead of several per message.
 
 On SQLite the batch's transaction holds the write lock from its first statement, so nothing
-else can add a message, a contact or an identity meanwhile. On PostgreSQL the batch first
-takes the ordering locks of all its senders (storage.ordering, in key order, one round trip)
-and reads them again under the locks; the message ids come from the sequence only once every
-lock is held, so one customer's messages still get their ids in commit order.
+else can add a message, a contact or an identity meanwhile. On PostgreSQL (inbound_pg) the
+batch first takes the ordering locks of all its senders (storage.ordering, in key order)
+and reads them, its duplicates and its message ids only under the locks, all in one round
+trip; the ids are drawn again if it takes another lock later, so one customer's messages
+still get their ids in commit order. Its writes then go as one statement.
 
 The outcome is the one `inbound.receive_in` gives each message: the same checks, the same
 rows, the same events and jobs. A message that fails a check fails alone and writes
