@@ -60,7 +60,7 @@ class Container:
         self._wakers.append(waker)
 
     def _publish(self, events: list[Event]) -> None:
-        if getattr(self.bus, "listening", True):  # not when embedded with nobody listening
+        if self.bus.listening:  # not when embedded with nobody listening
             self._broadcast(events)
         if events:
             for waker in self._wakers:
@@ -73,12 +73,7 @@ class Container:
             items.append((conversation_topic(ev.conversation_id), payload))
             items.append((contact_topic(ev.contact_id), payload))
             items.append((AGENTS_TOPIC, payload))
-        publish_many = getattr(self.bus, "publish_many", None)  # one round trip to Redis
-        if publish_many is not None:
-            publish_many(items)
-        else:
-            for topic, payload in items:
-                self.bus.publish(topic, payload)
+        self.bus.publish_many(items)  # one round trip to Redis
 
     async def aclose(self) -> None:
         if self.assistant is not None:

@@ -14,7 +14,16 @@ RESYNC: dict[str, Any] = {"event": "resync"}
 
 
 class Bus(Protocol):
+    @property
+    def listening(self) -> bool:
+        """Whether an event published now might be heard (else it need not be built)."""
+        ...
+
     def publish(self, topic: str, payload: dict[str, Any]) -> None: ...
+
+    def publish_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """Several (topic, payload) events, in order."""
+        ...
 
     def subscribe(
         self, topics: list[str]

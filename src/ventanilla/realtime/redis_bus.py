@@ -30,6 +30,11 @@ class RedisBus:
         """How this process's listening connection shows in Redis CLIENT LIST."""
         return "ventanilla-bus:" + "".join(c if c.isalnum() else "-" for c in self._channel)
 
+    @property
+    def listening(self) -> bool:
+        """Other processes may be listening: always publish."""
+        return True
+
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
         """Best effort: the data is already committed, and consumers catch up from the
         database. Without Redis, this process's own subscribers still hear the event."""
