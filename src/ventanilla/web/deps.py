@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -46,28 +47,52 @@ PRINCIPAL_TTL_S = 2.0
 class PrincipalCache:
     """Tokens authenticated in the last couple of seconds, so a burst of API calls checks the
     database once. Short on purpose: a revoked token or a deactivated user stops working
-    within PRINCIPAL_TTL_S. Failures are never cached."""
+    within PRINCIPAL_TTL_S. Failures are never cached.
+
+    When an entry is missing or has expired, the first caller checks the database and the
+    calls that arrive meanwhile with the same token wait for that answer: a client keeping
+    dozens of requests in flight would otherwise send all of them to the database (and open
+    as many connections) each time the entry expires."""
 
     def __init__(self, ttl_s: float = PRINCIPAL_TTL_S, max_entries: int = 10_000) -> None:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self._items: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
+        self._checks: dict[str, asyncio.Future[Principal]] = {}
 
-    def get(self, token: str) -> Principal | None:
-        item = self._items.get(auth.hash_token(token))
-        if item is None or item[0] < time.monotonic():
-            return None
-        return item[1]
+    async def principal(self, token: str, check: Callable[[], Awaitable[Principal]]) -> Principal:
+        """The cached principal of `token`, else what `check()` returns (raises what it
+        raises), running at most one check per token at a time in this event loop."""
+        key = auth.hash_token(token)
+        item = self._items.get(key)
+        if item is not None and item[0] >= time.monotonic():
+            return item[1]
+        loop = asyncio.get_running_loop()
+        running = self._checks.get(key)
+        if running is None or running.get_loop() is not loop:
+            running = loop.create_task(self._check(key, check))
+            self._checks[key] = running
+        # shield: a caller that goes away must not cancel the others' check
+        return await asyncio.shield(running)
 
-    def put(self, token: str, principal: Principal) -> None:
+    async def _check(self, key: str, check: Callable[[], Awaitable[Principal]]) -> Principal:
+        try:
+            principal = await check()
+            self._put(key, principal)
+            return principal
+        finally:
+            if self._checks.get(key) is asyncio.current_task():
+                del self._checks[key]
+
+    def _put(self, key: str, principal: Principal) -> None:
         now = time.monotonic()
         with self._lock:
             if len(self._items) >= self.max_entries:
                 self._items = {k: v for k, v in self._items.items() if v[0] >= now}
                 if len(self._items) >= self.max_entries:
                     self._items.clear()
-            self._items[auth.hash_token(token)] = (now + self.ttl_s, principal)
+            self._items[key] = (now + self.ttl_s, principal)
 
 
 def _principal_cache(request: Request) -> PrincipalCache:
@@ -86,12 +111,9 @@ async def get_principal(request: Request, container: ContainerDep) -> Principal:
     token = bearer(request)
     if token is None:
         raise Unauthorized("send an API token as 'Authorization: Bearer <token>'")
-    cache = _principal_cache(request)
-    principal = cache.get(token)
-    if principal is None:
-        principal = await run_in_threadpool(_authenticate, container, token)
-        cache.put(token, principal)
-    return principal
+    return await _principal_cache(request).principal(
+        token, lambda: run_in_threadpool(_authenticate, container, token)
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
