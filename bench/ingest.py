@@ -135,7 +135,9 @@ def _load(
 async def _drain_stream(port: int, token: str | None) -> None:
     from websockets.asyncio.client import connect
 
-    url = f"ws://{procs.HOST}:{port}/api/v1/stream?token={urllib.parse.quote(token or '')}"
+    # batch=true: the frames an agent's screen asks for (each a JSON array of events).
+    query = urllib.parse.urlencode({"token": token or "", "batch": "true"})
+    url = f"ws://{procs.HOST}:{port}/api/v1/stream?{query}"
     async with connect(url, open_timeout=30, ping_interval=None, max_size=None) as ws:
         async for _ in ws:
             pass

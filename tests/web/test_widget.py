@@ -13,7 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from tests.helpers import make_inbox, make_user
 from tests.web.conftest import IDENTITY_SECRET, QUIET, receive, receive_until
-from ventanilla.bootstrap import Container
+from ventanilla.bootstrap import AGENTS_TOPIC, Container
 from ventanilla.channels.base import InboundMessage, SenderIdentity
 from ventanilla.config import Settings
 from ventanilla.domain.enums import ChannelKind, IdentityKind, Role
@@ -33,8 +33,17 @@ def widget(client: TestClient, token: str) -> WebSocketTestSession:
     return client.websocket_connect(f"/widget/v1/ws?token={token}")
 
 
-def agent_stream(client: TestClient, token: str) -> WebSocketTestSession:
-    return client.websocket_connect(f"/api/v1/stream?token={token}")
+def agent_stream(client: TestClient, token: str, batch: bool = False) -> WebSocketTestSession:
+    return client.websocket_connect(f"/api/v1/stream?token={token}&batch={str(batch).lower()}")
+
+
+def receive_events(stream: WebSocketTestSession, batch: bool) -> list[dict[str, Any]]:
+    """The events of the next frame: a batched stream sends a JSON array per frame."""
+    frame: Any = receive(stream)
+    if batch:
+        assert isinstance(frame, list) and frame, frame
+        return frame
+    return [frame]
 
 
 def say(ws: WebSocketTestSession, text: str, client_id: str, echo: bool = True) -> dict[str, Any]:
@@ -271,8 +280,27 @@ def test_typing_indicators_go_both_ways(
         assert "not found" in receive_until(stream, {"event": "error"})[0]["message"]
 
 
+def test_a_batched_stream_sends_the_events_waiting_in_one_frame(
+    client: TestClient, container: Container, admin_token: str
+) -> None:
+    events = [{"event": "conversation.updated", "conversation_id": n} for n in range(1, 6)]
+    with agent_stream(client, admin_token, batch=True) as stream:
+        assert [e["event"] for e in receive_events(stream, True)] == ["ready"]
+        container.bus.publish_many([(AGENTS_TOPIC, e) for e in events])
+        assert receive_events(stream, True) == events
+        container.bus.publish(AGENTS_TOPIC, events[0])
+        assert receive_events(stream, True) == [events[0]]
+        stream.send_text("nonsense")
+        assert [e["event"] for e in receive_events(stream, True)] == ["error"]
+    with agent_stream(client, admin_token) as stream:  # the default: one event per frame
+        assert receive(stream)["event"] == "ready"
+        container.bus.publish_many([(AGENTS_TOPIC, e) for e in events[:2]])
+        assert [receive(stream), receive(stream)] == events[:2]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["frame-per-event", "batched"])
 def test_an_expert_only_hears_conversations_offered_or_assigned_to_them(
-    client: TestClient, container: Container, inbox_id: int, admin_token: str
+    client: TestClient, container: Container, inbox_id: int, admin_token: str, batch: bool
 ) -> None:
     expert_id, expert_token = make_user(container, Role.EXPERT)
     hidden = open_session(client, inbox_id)["token"]
@@ -288,13 +316,15 @@ def test_an_expert_only_hears_conversations_offered_or_assigned_to_them(
         headers={"Authorization": f"Bearer {admin_token}"},
     )
     assert r.status_code == 201, r.text
-    with agent_stream(client, expert_token) as stream:
-        assert receive(stream)["event"] == "ready"
+    with agent_stream(client, expert_token, batch) as stream:
+        assert receive_events(stream, batch)[0]["event"] == "ready"
         for name in ("hidden", "shown"):
             with widget(client, hidden if name == "hidden" else shown) as ws:
                 ws.send_json({"type": "typing", "on": True})
                 say(ws, f"second {name}", "c-2", echo=False)
-        frames = [receive(stream), receive(stream)]
+        frames = receive_events(stream, batch)
+        if len(frames) < 2:
+            frames += receive_events(stream, batch)
     assert {f["conversation_id"] for f in frames} == {convs["shown"]}
     assert [f["event"] for f in frames] == ["conversation.typing", "message.created"]
 

@@ -58,6 +58,16 @@ class Subscription:
     async def get(self) -> dict[str, Any]:
         return await self.queue.get()
 
+    def get_waiting(self, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` payloads that are already queued, without waiting."""
+        out: list[dict[str, Any]] = []
+        while len(out) < limit:
+            try:
+                out.append(self.queue.get_nowait())
+            except asyncio.QueueEmpty:
+                break
+        return out
+
     def take_resync(self, payload: dict[str, Any]) -> bool:
         """True (once) when the consumer must catch up instead of using `payload`."""
         if self.overflowed or payload.get("event") == RESYNC["event"]:

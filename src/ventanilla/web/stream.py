@@ -20,6 +20,7 @@ from ventanilla.services.auth import Principal
 
 router = APIRouter(tags=["realtime"])
 UNAUTHORIZED_CLOSE = 4401
+BATCH_LIMIT = 500  # events in one frame of a batched stream
 
 
 def _authenticate(container: Container, token: str) -> Principal:
@@ -27,18 +28,45 @@ def _authenticate(container: Container, token: str) -> Principal:
         return auth.authenticate(uow.session, token)
 
 
-def _may_see(container: Container, who: Principal, conversation_id: int) -> bool:
+def _visible(container: Container, who: Principal, conversation_ids: set[int]) -> set[int]:
     with container.uow() as uow:
-        return access.can_see(uow.session, who, conversation_id)
+        return {c for c in conversation_ids if access.can_see(uow.session, who, c)}
+
+
+class _Frames:
+    """Writes events to the socket: one JSON object per frame, or, on a batched stream, a
+    JSON array of the events that were waiting, so that a busy stream costs one frame per
+    burst instead of one per event."""
+
+    def __init__(self, ws: WebSocket, batch: bool) -> None:
+        self.ws = ws
+        self.batch = batch
+
+    async def send(self, events: list[dict[str, Any]]) -> None:
+        if not events:
+            return
+        if self.batch:
+            await self.ws.send_text(_json(events))
+            return
+        for event in events:
+            await self.ws.send_text(_json(event))
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 @router.websocket("/api/v1/stream")
-async def agent_stream(ws: WebSocket, token: str) -> None:
+async def agent_stream(ws: WebSocket, token: str, batch: bool = False) -> None:
     """Events as JSON frames: {"event": "message.created", "conversation_id": ..., ...}.
 
     The first frame is {"event": "ready"}. {"event": "resync"} means some events may have
     been missed (a slow reader, or the broker reconnected): refetch what is on screen.
     Agents may send typing frames (see _read_frames).
+
+    With ?batch=true every frame is a JSON array of such events, in order: all the events
+    that were waiting when the frame was written (at most BATCH_LIMIT). A screen that
+    follows every conversation should ask for it.
     """
     container: Container = ws.app.state.container
     await ws.accept()  # accept first: a close code only reaches a browser after the handshake
@@ -47,10 +75,11 @@ async def agent_stream(ws: WebSocket, token: str) -> None:
     except DomainError as exc:
         await ws.close(code=UNAUTHORIZED_CLOSE, reason=exc.message[:120])
         return
+    frames = _Frames(ws, batch)
     async with container.bus.subscribe([AGENTS_TOPIC]) as sub:
-        await ws.send_json({"event": "ready", "user_id": who.user_id})
-        reader = asyncio.create_task(_read_frames(ws, container, who))
-        sender = asyncio.create_task(_forward(ws, sub, container, who))
+        await frames.send([{"event": "ready", "user_id": who.user_id}])
+        reader = asyncio.create_task(_read_frames(frames, container, who))
+        sender = asyncio.create_task(_forward(frames, sub, container, who))
         _, pending = await asyncio.wait({reader, sender}, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
@@ -58,11 +87,11 @@ async def agent_stream(ws: WebSocket, token: str) -> None:
                 await task
 
 
-async def _read_frames(ws: WebSocket, container: Container, who: Principal) -> None:
+async def _read_frames(frames: _Frames, container: Container, who: Principal) -> None:
     """Agents may send {"type": "typing", "conversation_id": n, "on": bool}; returns when
     they leave. A bad frame gets {"event": "error", "message": ...}."""
     while True:
-        frame = await ws.receive()
+        frame = await frames.ws.receive()
         if frame["type"] == "websocket.disconnect":
             return
         try:
@@ -76,7 +105,7 @@ async def _read_frames(ws: WebSocket, container: Container, who: Principal) -> N
             await run_in_threadpool(_publish_typing, container, who, conv_id, on)
         except (ValueError, DomainError) as exc:
             message = exc.message if isinstance(exc, DomainError) else "frames must be JSON"
-            await ws.send_json({"event": "error", "message": message})
+            await frames.send([{"event": "error", "message": message}])
 
 
 def _publish_typing(container: Container, who: Principal, conversation_id: int, on: bool) -> None:
@@ -88,14 +117,30 @@ def _publish_typing(container: Container, who: Principal, conversation_id: int, 
         container.bus.publish(topic, payload)
 
 
-async def _forward(ws: WebSocket, sub: Subscription, container: Container, who: Principal) -> None:
+async def _forward(
+    frames: _Frames, sub: Subscription, container: Container, who: Principal
+) -> None:
     while True:
-        event: dict[str, Any] = await sub.get()
-        if sub.take_resync(event):
-            await ws.send_json(RESYNC)
-            continue
-        if who.role is Role.EXPERT and not await run_in_threadpool(
-            _may_see, container, who, int(event.get("conversation_id") or 0)
-        ):
-            continue
-        await ws.send_json(event)
+        waiting = [await sub.get()]
+        if frames.batch:
+            waiting += sub.get_waiting(BATCH_LIMIT - 1)
+        events: list[dict[str, Any]] = []
+        for event in waiting:
+            if sub.take_resync(event):
+                if not events or events[-1] is not RESYNC:
+                    events.append(RESYNC)
+            else:
+                events.append(event)
+        if who.role is Role.EXPERT:
+            events = await _only_visible(events, container, who)
+        await frames.send(events)
+
+
+async def _only_visible(
+    events: list[dict[str, Any]], container: Container, who: Principal
+) -> list[dict[str, Any]]:
+    """The events an expert may see: RESYNC and those of conversations offered or assigned
+    to them, checked in one visit to the database per frame."""
+    ids = {int(e.get("conversation_id") or 0) for e in events if e is not RESYNC}
+    shown = await run_in_threadpool(_visible, container, who, ids) if ids else set()
+    return [e for e in events if e is RESYNC or int(e.get("conversation_id") or 0) in shown]
