@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
@@ -30,14 +29,13 @@ from ventanilla.services.assistant_rules import assistant_on
 from ventanilla.services.attachments import store_inbound_attachments
 from ventanilla.services.sanitize import clean_html
 from ventanilla.services.uow import UnitOfWork, UowFactory
-from ventanilla.services.views import message_view
+from ventanilla.services.views import message_view, sender_auth
 from ventanilla.storage.models import (
     Attachment,
     Contact,
     Conversation,
     EmailThreadRef,
     Inbox,
-    Message,
 )
 from ventanilla.storage.ordering import lock_contact_messages
 
@@ -264,10 +262,26 @@ def waking(
 
 
 def lean_view(message_id: int, row: dict[str, Any]) -> dict[str, Any]:
-    """views.message_view of the new message, from the row just inserted (no ORM object)."""
-    fields = {"private": False, "author_user_id": None, "delivery_error": None}
-    stored = SimpleNamespace(**{**row, **fields, "id": message_id, "attachments": []})
-    return message_view(cast(Message, stored))
+    """views.message_view of the new message, from the row just inserted (no ORM object):
+    an inbound message without attachments, not private, written by no user."""
+    meta = row["meta"]
+    return {
+        "id": message_id,
+        "conversation_id": row["conversation_id"],
+        "inbox_id": row["inbox_id"],
+        "direction": row["direction"],
+        "author_type": row["author_type"],
+        "author_user_id": None,
+        "text": row["text"],
+        "html": row["html"],
+        "private": False,
+        "external_id": row["external_id"],
+        "delivery_status": row["delivery_status"],
+        "delivery_error": None,
+        "sender_auth": sender_auth(meta) if "sender_auth" in meta else None,
+        "created_at": row["created_at"].isoformat(),
+        "attachments": [],
+    }
 
 
 def forget(s: Session, model: type[Conversation], ident: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ventanilla.storage.models import Contact, Conversation, Message
@@ -33,8 +34,11 @@ def message_view(m: Message) -> dict[str, Any]:
 def _sender_auth(m: Message) -> dict[str, str] | None:
     """Whether an inbound email really comes from its From address (None: not an email)."""
     meta = m.meta or {}
-    if "sender_auth" not in meta:
-        return None
+    return sender_auth(meta) if "sender_auth" in meta else None
+
+
+def sender_auth(meta: Mapping[str, Any]) -> dict[str, str]:
+    """The sender authentication result of a message whose meta holds one."""
     return {"result": str(meta["sender_auth"]), "reason": str(meta.get("sender_auth_reason", ""))}
 
 
