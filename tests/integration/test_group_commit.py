@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 import uuid
 from concurrent.futures import Future
 
@@ -20,7 +21,7 @@ from ventanilla.channels.base import InboundMessage, SenderIdentity
 from ventanilla.domain.enums import ChannelKind, IdentityKind, Role
 from ventanilla.domain.errors import InvalidInput, NotFound
 from ventanilla.realtime.redis_bus import RedisBus
-from ventanilla.services import contacts, inbound, webhooks
+from ventanilla.services import contacts, inbound, inbound_batch, webhooks
 from ventanilla.services.inbound_batch import GroupCommit
 from ventanilla.services.views import message_view
 from ventanilla.storage import ordering
@@ -107,6 +108,40 @@ def test_one_bad_message_in_a_batch_spoils_nothing_else(container: Container) ->
     assert outbox_rows(container, "webhook") == 31
     assert outbox_rows(container, "assistant_turn") == 31
     assert len(seen) <= 3  # the warm-up, then the rest together (not one commit each)
+
+
+def test_a_lone_writer_under_load_waits_for_as_many_messages_as_its_last_batch(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbound_batch, "WRITER_LINGER_S", 30.0)  # the writer stays up
+    monkeypatch.setattr(inbound_batch, "SOLE_WRITER_WAIT_S", 5.0)  # however slow this machine
+    inbox = make_inbox(container, "api")
+    committer = GroupCommit(container.uow)
+    burst = [(inbox, api_msg(f"b{i}", f"cust-{i}")) for i in range(8)]
+    for fut in submit_while_blocked(container, committer, inbox, burst):
+        fut.result(timeout=30)  # a batch of 8: the writer now expects company
+    seen = commits(container)
+    futures = [committer.submit(inbox, api_msg(f"n{i}", f"cust-{i}")) for i in range(8)]
+    for fut in futures:
+        fut.result(timeout=30)
+    # Taken the moment the first arrived, the first would have gone alone.
+    assert len(seen) == 1
+
+
+def test_a_message_that_comes_alone_is_not_held_back(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbound_batch, "SOLE_WRITER_WAIT_S", 60.0)
+    monkeypatch.setattr(inbound_batch, "WRITER_LINGER_S", 0.05)
+    inbox = make_inbox(container, "api")
+    committer = GroupCommit(container.uow)
+    for i in range(3):  # one at a time, each answered well before the wait would end
+        assert not committer.submit(inbox, api_msg(f"s{i}", "cust-1")).result(timeout=10).duplicate
+    burst = [(inbox, api_msg(f"b{i}", f"cust-{i}")) for i in range(4)]
+    for fut in submit_while_blocked(container, committer, inbox, burst):
+        fut.result(timeout=30)
+    time.sleep(0.2)  # quiet for longer than the writer lingers: the load is over
+    assert committer.submit(inbox, api_msg("later", "cust-1")).result(timeout=10).message_id
 
 
 def test_a_contact_and_conversation_are_shared_within_a_batch(container: Container) -> None:

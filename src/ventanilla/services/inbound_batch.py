@@ -43,6 +43,12 @@ WRITER_LINGER_S = 0.05  # an idle writer thread waits this long for more before 
 # batches single messages, each paying a whole transaction.
 PARTNER_MIN_BATCH = 4
 PARTNER_WAIT_S = 0.002
+# A single writer (SQLite) waits, at most this long, until as many messages are pending as
+# its last batch held. Under load, taking whatever had arrived the moment the last batch
+# ended made batches of about half the requests in flight; waiting for the rest cost 15 %
+# less CPU per message, since each transaction has a fixed cost. The last batch's size is
+# how busy it is: when messages come one at a time, the wait is for one, so none at all.
+SOLE_WRITER_WAIT_S = 0.002
 _SAVEPOINT = "vt_inbound"
 log = logging.getLogger(__name__)
 
@@ -81,6 +87,7 @@ class GroupCommit:
         self._active = 0  # writer threads running
         self._idle = 0  # of which waiting for work
         self._writing = 0  # of which writing a batch
+        self._last_batch = 1  # messages in the batch taken last (a single writer waits for as many)
 
     async def receive(self, inbox_id: int, msg: InboundMessage) -> Received:
         """Store the message; returns once it is committed (raises its own error if any)."""
@@ -103,7 +110,8 @@ class GroupCommit:
                 if ready or len(self._pending) == 1:  # the first: a free writer waits for more
                     self._lock.notify()
                 return
-            start = ready and self._active < self._writers  # else a busy writer takes it
+            # else a busy writer takes it; with no writer at all, one starts and waits
+            start = (ready or not self._active) and self._active < self._writers
             self._active += start
         if start:
             threading.Thread(target=self._write, name="inbound-group-commit", daemon=True).start()
@@ -112,9 +120,17 @@ class GroupCommit:
         """Whether a free writer should take the pending messages now (lock held)."""
         if not self._pending:
             return False
+        if self._writers == 1:
+            if len(self._pending) >= self._last_batch:
+                return True
+            return time.monotonic() - self._pending[0].at >= SOLE_WRITER_WAIT_S
         if not self._writing or len(self._pending) >= PARTNER_MIN_BATCH:
             return True
         return time.monotonic() - self._pending[0].at >= PARTNER_WAIT_S
+
+    def _wait_limit(self) -> float:
+        """How long the first pending message may wait for company (see _ready)."""
+        return SOLE_WRITER_WAIT_S if self._writers == 1 else PARTNER_WAIT_S
 
     def _next_batch(self) -> list[_Pending]:
         """The next batch; empty (and this writer counted out) when none came for a while."""
@@ -126,13 +142,15 @@ class GroupCommit:
                     timeout = idle_since + WRITER_LINGER_S - now
                     if timeout <= 0:
                         self._active -= 1
+                        self._last_batch = 1  # quiet: the next message goes at once
                         return []
-                else:  # another writer is busy: wait a little for more
-                    timeout = self._pending[0].at + PARTNER_WAIT_S - now
+                else:  # wait a little for more (see _ready)
+                    timeout = self._pending[0].at + self._wait_limit() - now
                 self._idle += 1
                 self._lock.wait(max(timeout, 0.0002))
                 self._idle -= 1
             batch, self._pending = self._pending[: self._max], self._pending[self._max :]
+            self._last_batch = len(batch)
             self._writing += 1
             return batch
 
