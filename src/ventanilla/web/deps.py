@@ -72,6 +72,8 @@ class PrincipalCache:
         running = self._checks.get(key)
         if running is None or running.get_loop() is not loop:
             running = loop.create_task(self._check(key, check))
+            # a refusal nobody waits for any more (they all went away) is not logged as lost
+            running.add_done_callback(lambda t: t.cancelled() or t.exception())
             self._checks[key] = running
         # shield: a caller that goes away must not cancel the others' check
         return await asyncio.shield(running)
