@@ -30,7 +30,7 @@ def _authenticate(container: Container, token: str) -> Principal:
 
 def _visible(container: Container, who: Principal, conversation_ids: set[int]) -> set[int]:
     with container.uow() as uow:
-        return {c for c in conversation_ids if access.can_see(uow.session, who, c)}
+        return access.visible_ids(uow.session, who, conversation_ids)
 
 
 class _Frames:
@@ -46,14 +46,10 @@ class _Frames:
         if not events:
             return
         if self.batch:
-            await self.ws.send_text(_json(events))
+            await self.ws.send_json(events)
             return
         for event in events:
-            await self.ws.send_text(_json(event))
-
-
-def _json(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+            await self.ws.send_json(event)
 
 
 @router.websocket("/api/v1/stream")
@@ -140,7 +136,7 @@ async def _only_visible(
     events: list[dict[str, Any]], container: Container, who: Principal
 ) -> list[dict[str, Any]]:
     """The events an expert may see: RESYNC and those of conversations offered or assigned
-    to them, checked in one visit to the database per frame."""
+    to them, checked with one query per frame."""
     ids = {int(e.get("conversation_id") or 0) for e in events if e is not RESYNC}
     shown = await run_in_threadpool(_visible, container, who, ids) if ids else set()
     return [e for e in events if e is RESYNC or int(e.get("conversation_id") or 0) in shown]
