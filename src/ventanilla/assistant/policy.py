@@ -107,6 +107,11 @@ class Policy:
             return self._clarify(state, signals, [c.article for c in close])
         if confidence >= cfg.answer_confidence:
             return self._answer_or_route(state, signals, best.article, confidence)
+        if best.score >= cfg.clarify_floor and best.article.audience == "public":
+            # One candidate stands out but its score is too low to answer outright (typically
+            # a question in one language against articles in the other, whose cosines run
+            # lower): asking whether that is it beats asking the customer to re-phrase.
+            return self._clarify(state, signals, [best.article])
         if state.failed_attempts + 1 >= cfg.max_failed_attempts:
             return self.handoff(state, signals, HandoffReason.LOW_CONFIDENCE)
         return self._failed(state, signals)
