@@ -2,9 +2,11 @@
 
 Reads ../shared/datasets/umsab-sentiment (Spanish and English; train split for training,
 val split held out for the report), trains one multinomial logistic regression for both
-languages and writes the weights (a few kB). Usage:
+languages and writes the weights (a few kB). With ``--cv`` it also reports a 5-fold
+cross-validated macro-F1 over train + val (about 2,160 tweets a language instead of the
+323 of val alone, so about a third of val's noise). Usage:
 
-    python scripts/build_sentiment_model.py [--data DIR] [--out FILE]
+    python scripts/build_sentiment_model.py [--data DIR] [--out FILE] [--cv]
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT / ".." / "shared" / "datasets" / "umsab-sentiment"
 FOLDERS: dict[Language, str] = {"es": "spanish", "en": "english"}
 L2 = 1e-3
+FOLDS = 5
 ITERATIONS = 600
 LEARNING_RATE = 0.05
 
@@ -74,10 +77,38 @@ def macro_f1(y: npt.NDArray[np.int64], pred: npt.NDArray[np.int64]) -> float:
     return 100 * float(np.mean(scores))
 
 
+def cross_validated(
+    data: dict[Language, tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]],
+) -> dict[str, float]:
+    """Macro-F1 per language, each tweet predicted by the model of the fold that left it
+    out (folds stratified by label, the same for every run)."""
+    fold_of = {}
+    for language, (_, y) in data.items():
+        folds = np.zeros(len(y), np.int64)
+        for label in range(len(LABELS)):
+            where = np.flatnonzero(y == label)
+            np.random.default_rng(label).shuffle(where)
+            folds[where] = np.arange(len(where)) % FOLDS
+        fold_of[language] = folds
+    predicted = {language: np.zeros(len(y), np.int64) for language, (_, y) in data.items()}
+    for fold in range(FOLDS):
+        weights, bias = train(
+            np.vstack([x[fold_of[lang] != fold] for lang, (x, _) in data.items()]),
+            np.concatenate([y[fold_of[lang] != fold] for lang, (_, y) in data.items()]),
+        )
+        for language, (x, _) in data.items():
+            out = fold_of[language] == fold
+            predicted[language][out] = (x[out] @ weights + bias).argmax(axis=1)
+    return {language: round(macro_f1(y, predicted[language]), 1)
+            for language, (_, y) in data.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--cv", action="store_true",
+                        help="also report 5-fold cross-validated macro-F1 over train + val")
     args = parser.parse_args()
     if not args.data.is_dir():
         raise SystemExit(f"UMSAB data not found at {args.data}")
@@ -95,7 +126,15 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, weights=weights.astype(np.float16).astype(np.float32),
                         bias=bias, labels=np.asarray(LABELS))
-    print(json.dumps({"held_out_macro_f1": report, "out": str(args.out)}))
+    summary: dict[str, object] = {"held_out_macro_f1": report, "out": str(args.out)}
+    if args.cv:
+        pooled = {
+            language: (np.vstack([xs[i], held_out[language][0]]),
+                       np.concatenate([ys[i], held_out[language][1]]))
+            for i, language in enumerate(FOLDERS)
+        }
+        summary["cross_validated_macro_f1"] = cross_validated(pooled)
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":
