@@ -67,6 +67,10 @@ _THANKS_RE = re.compile(
     r"me (sirvio|ayudo|vale)|era eso|eso era|that s it|that was it|perfecto|perfect|great|"
     r"genial|excelente|awesome|got it|entendido)\b"
 )
+_AFFIRM_RE = re.compile(
+    r"^(si|yes|yeah|yep|yup|correct|exact\w*|claro|eso( es| mismo)?|es eso|esa|ese|"
+    r"that one|that s (it|the one|right)|right|ok|okay|vale|de acuerdo|sure)\b"
+)
 _GREETING_RE = re.compile(
     r"^(hola|buenas|buenos dias|buenas tardes|buenas noches|hi|hello|hey|good morning|"
     r"good afternoon|good evening)( there| a todos| equipo)?$"
@@ -128,6 +132,12 @@ def is_thanks(text: str) -> bool:
     if len(norm.split()) > 8 or norm.startswith(("no ", "not ")) or is_unhelpful_feedback(text):
         return False
     return bool(_THANKS_RE.search(norm))
+
+
+def is_affirmation(text: str) -> bool:
+    """A short yes ("sí", "yes, that one") to a single offered option."""
+    norm = normalized(text)
+    return len(norm.split()) <= 5 and not is_rejection(text) and bool(_AFFIRM_RE.search(norm))
 
 
 def is_greeting(text: str) -> bool:

@@ -14,6 +14,10 @@ CATALOG: dict[str, dict[Language, str]] = {
         "es": "¿Cuál de estas opciones describe mejor lo que necesitas?",
         "en": "Which of these best describes what you need?",
     },
+    "clarify_one": {
+        "es": "¿Es esto lo que necesitas? Responde sí o no.",
+        "en": "Is this what you need? Reply yes or no.",
+    },
     "clarify_option": {"es": "{number}. {title}", "en": "{number}. {title}"},
     "rephrase": {
         "es": "No estoy seguro de haberte entendido. ¿Puedes contármelo con otras palabras?",

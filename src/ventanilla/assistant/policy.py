@@ -122,6 +122,8 @@ class Policy:
         index = intents.choice_index(signals.text, len(options))
         if index is None:
             index = intents.title_choice(signals.text, [a.title for a in options])
+        if index is None and len(options) == 1 and intents.is_affirmation(signals.text):
+            index = 0
         if index is not None:
             return self._answer_or_route(cleared, signals, options[index], 1.0)
         if intents.is_rejection(signals.text):
@@ -161,7 +163,7 @@ class Policy:
         language = signals.language
         shown = [self._catalog.in_language(a, language) for a in articles]
         options = tuple(Option(a.id, a.title.replace("_", " ")) for a in shown)
-        lines = [message("clarify", language)] + [
+        lines = [message("clarify" if len(options) > 1 else "clarify_one", language)] + [
             message("clarify_option", language, number=i + 1, title=o.title)
             for i, o in enumerate(options)
         ]

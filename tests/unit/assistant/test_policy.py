@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.unit.assistant.conftest import HELP_CENTER
 from ventanilla.assistant import AssistantState
 from ventanilla.assistant.knowledge import Article, ArticleCatalog
@@ -9,7 +11,7 @@ from ventanilla.assistant.policy import Policy, PolicyConfig, Signals
 from ventanilla.assistant.retrieval import Candidate
 from ventanilla.assistant.state import DecisionKind
 
-RETURNS, SHIPPING, SHIPPING_ES = HELP_CENTER[0], HELP_CENTER[1], HELP_CENTER[2]
+RETURNS, SHIPPING = HELP_CENTER[0], HELP_CENTER[1]
 INTERNAL = next(a for a in HELP_CENTER if a.audience == "internal")
 
 
@@ -32,11 +34,33 @@ def test_a_lone_likely_article_below_answer_confidence_is_offered_not_rephrased(
     )
     assert decision.kind is DecisionKind.CLARIFY
     assert [o.article_id for o in decision.options] == [RETURNS.id]
+    assert decision.reply.startswith("¿Es esto lo que necesitas?")
+    assert RETURNS.title in decision.reply
     assert decision.state.failed_attempts == 0
 
     chosen = _policy().decide(decision.state, _signals("1", (SHIPPING, 0.2)))
     assert chosen.kind is DecisionKind.ANSWER
     assert chosen.article_id == RETURNS.id
+
+
+@pytest.mark.parametrize("reply", ["sí", "Sí, eso", "yes", "yes, that one", "vale"])
+def test_a_yes_picks_the_single_offered_article(reply: str) -> None:
+    offered = _policy().decide(
+        AssistantState(), _signals("quiero devolver esto", (RETURNS, 0.55), (SHIPPING, 0.35))
+    )
+    chosen = _policy().decide(offered.state, _signals(reply, (SHIPPING, 0.2)))
+    assert chosen.kind is DecisionKind.ANSWER
+    assert chosen.article_id == RETURNS.id
+
+
+@pytest.mark.parametrize("reply", ["no", "no es eso", "none of these"])
+def test_a_no_to_the_single_offered_article_is_a_failed_attempt(reply: str) -> None:
+    offered = _policy().decide(
+        AssistantState(), _signals("quiero devolver esto", (RETURNS, 0.55), (SHIPPING, 0.35))
+    )
+    refused = _policy().decide(offered.state, _signals(reply, (SHIPPING, 0.2)))
+    assert refused.kind is not DecisionKind.ANSWER
+    assert refused.state.failed_attempts == 1
 
 
 def test_a_weak_match_still_asks_to_rephrase_and_counts_a_failed_attempt() -> None:
