@@ -9,7 +9,7 @@ from ventanilla.assistant import AssistantState
 from ventanilla.assistant.knowledge import Article, ArticleCatalog
 from ventanilla.assistant.policy import Policy, PolicyConfig, Signals
 from ventanilla.assistant.retrieval import Candidate
-from ventanilla.assistant.state import DecisionKind
+from ventanilla.assistant.state import Decision, DecisionKind
 
 RETURNS, SHIPPING = HELP_CENTER[0], HELP_CENTER[1]
 INTERNAL = next(a for a in HELP_CENTER if a.audience == "internal")
@@ -26,12 +26,16 @@ def _policy() -> Policy:
     return Policy(PolicyConfig(), ArticleCatalog(HELP_CENTER))
 
 
-def test_a_lone_likely_article_below_answer_confidence_is_offered_not_rephrased() -> None:
-    # A Spanish question against English articles: the right one stands out, but its cosine
-    # is too low to answer outright.
-    decision = _policy().decide(
+def _offer_returns() -> Decision:
+    """A Spanish question against English articles: the right one stands out, but its
+    cosine is too low to answer outright."""
+    return _policy().decide(
         AssistantState(), _signals("quiero devolver esto", (RETURNS, 0.55), (SHIPPING, 0.35))
     )
+
+
+def test_a_lone_likely_article_below_answer_confidence_is_offered_not_rephrased() -> None:
+    decision = _offer_returns()
     assert decision.kind is DecisionKind.CLARIFY
     assert [o.article_id for o in decision.options] == [RETURNS.id]
     assert decision.reply.startswith("¿Es esto lo que necesitas?")
@@ -45,9 +49,7 @@ def test_a_lone_likely_article_below_answer_confidence_is_offered_not_rephrased(
 
 @pytest.mark.parametrize("reply", ["sí", "Sí, eso", "yes", "yes, that one", "vale"])
 def test_a_yes_picks_the_single_offered_article(reply: str) -> None:
-    offered = _policy().decide(
-        AssistantState(), _signals("quiero devolver esto", (RETURNS, 0.55), (SHIPPING, 0.35))
-    )
+    offered = _offer_returns()
     chosen = _policy().decide(offered.state, _signals(reply, (SHIPPING, 0.2)))
     assert chosen.kind is DecisionKind.ANSWER
     assert chosen.article_id == RETURNS.id
@@ -55,9 +57,7 @@ def test_a_yes_picks_the_single_offered_article(reply: str) -> None:
 
 @pytest.mark.parametrize("reply", ["no", "no es eso", "none of these"])
 def test_a_no_to_the_single_offered_article_is_a_failed_attempt(reply: str) -> None:
-    offered = _policy().decide(
-        AssistantState(), _signals("quiero devolver esto", (RETURNS, 0.55), (SHIPPING, 0.35))
-    )
+    offered = _offer_returns()
     refused = _policy().decide(offered.state, _signals(reply, (SHIPPING, 0.2)))
     assert refused.kind is not DecisionKind.ANSWER
     assert refused.state.failed_attempts == 1
