@@ -258,6 +258,21 @@ def _parallel(lang: str) -> Suite:
     return Suite(f"same questions {lang} (Bitext 4k en KB)", train, test, [], "auto", "—")
 
 
+def _foreign_topics(lang: str) -> Suite:
+    """Questions about other topics, asked of the English Bitext knowledge base: none may be
+    answered. Spanish: the Schuster et al. evaluation queries (alarms, reminders, weather),
+    which cross languages; English: CLINC150's out-of-scope queries, for comparison."""
+    four = list(csv.DictReader((DATA / "bitext/support_with_responses_4k.csv").open()))
+    train = [{"text": r["instruction"], "intent": r["intent"]} for r in four]
+    if lang == "es":
+        texts = [r["text"] for r in _schuster_rows(DATA / "schuster2019-es/eval-es.tsv")]
+    else:
+        data = json.loads((DATA / "clinc150/data_full_dev.json").read_text())
+        texts = [t for t, _ in data["oos_train"] + data["oos_val"]]
+    test = [{"text": t, "intent": "oos"} for t in texts]
+    return Suite(f"other topics {lang} (Bitext 4k en KB)", train, test, [], "auto", "—")
+
+
 def _thousand_articles() -> Suite:
     """CLINC150 training texts split into ~1,000 articles, for the latency figure."""
     data = json.loads((DATA / "clinc150/data_full_dev.json").read_text())
@@ -280,6 +295,8 @@ SUITES: dict[str, Callable[[], Suite | None]] = {
     "schuster-en": lambda: _schuster("en"),
     "parallel-es": lambda: _parallel("es"),
     "parallel-en": lambda: _parallel("en"),
+    "other-topics-es": lambda: _foreign_topics("es"),
+    "other-topics-en": lambda: _foreign_topics("en"),
     "latency-1000": _thousand_articles,
 }
 

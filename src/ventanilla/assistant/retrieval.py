@@ -26,6 +26,16 @@ CENTROID_WEIGHT = 0.4
 WHITENED_WEIGHT = 0.5
 # How far the head's probabilities move the ranking (not the scores); see search().
 HEAD_WEIGHT = 0.2
+# Added to the semantic score of an article written in another language than the query,
+# by (query language, article language). The same meaning scores lower across languages:
+# a Spanish sentence's USE cosines to English ones run at about 0.75 x its English twin's
+# + 0.035, which at the policy's floors (0.45-0.5) is 0.08 lower; the other way round,
+# 0.83 x + 0.03, 0.05 lower. Fitted on the demo knowledge base's translated examples by
+# scripts/fit_cross_language_offset.py; see docs/assistant.md.
+CROSS_LANGUAGE_OFFSET: dict[tuple[Language, Language], float] = {
+    ("es", "en"): 0.08,
+    ("en", "es"): 0.05,
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,7 @@ class KnowledgeIndex:
         if corpus:
             self._bm25.index(corpus, show_progress=False)
         self._public = np.asarray([a.audience == "public" for a in self.articles], dtype=bool)
+        self._languages = np.asarray([a.language for a in self.articles])
         self.head = self._build_head(texts, row_language)
 
     def _build_head(self, texts: list[str], row_language: list[Language]) -> ArticleHead | None:
@@ -111,7 +122,11 @@ class KnowledgeIndex:
         return relative
 
     def parts(self, vector: Vector, text: str, language: Language) -> tuple[Vector, Vector]:
-        """Semantic and lexical score of every article for the query."""
+        """Semantic and lexical score of every article for the query.
+
+        Semantic scores of articles in another language than ``language`` are raised by
+        ``CROSS_LANGUAGE_OFFSET`` so that they sit on the scale of same-language ones.
+        """
         if not self.articles:
             empty = np.zeros(0, np.float32)
             return empty, empty
@@ -121,6 +136,12 @@ class KnowledgeIndex:
                 self._white_rows, self._white_centroids, apply(vector, self._transform)
             )
             semantic = (1 - WHITENED_WEIGHT) * semantic + WHITENED_WEIGHT * white
+        for (query, article), offset in CROSS_LANGUAGE_OFFSET.items():
+            if query == language:
+                other = self._languages == article
+                semantic = np.where(
+                    other, np.minimum(semantic + offset, 1.0), semantic
+                ).astype(np.float32)
         return semantic, self._lexical(stems(for_matching(text), language))
 
     def _semantic(self, rows: Matrix, centroids: Matrix, vector: Vector) -> Vector:
@@ -134,7 +155,12 @@ class KnowledgeIndex:
         self, vector: Vector, text: str, language: Language, *, k: int = 5,
         public_only: bool = True,
     ) -> list[Candidate]:
-        """The ``k`` best articles for the query, best first."""
+        """The ``k`` best articles for the query, best first.
+
+        Translations of one article (same slug, other language) count once: only the
+        better ranked of them is a candidate, so the customer is never offered the same
+        article twice.
+        """
         if not self.articles:
             return []
         semantic, lexical = self.parts(vector, text, language)
@@ -154,9 +180,15 @@ class KnowledgeIndex:
             rank = (blended + HEAD_WEIGHT * probs).astype(np.float32)
         if public_only:
             rank = np.where(self._public, rank, -np.inf).astype(np.float32)
-        order = np.argsort(-rank, kind="stable")[:k]
-        return [
-            Candidate(self.articles[i], float(blended[i]), float(semantic[i]), float(lexical[i]))
-            for i in order
-            if np.isfinite(rank[i])
-        ]
+        found: list[Candidate] = []
+        languages_of: dict[str, Language] = {}
+        for i in np.argsort(-rank, kind="stable"):
+            if len(found) == k or not np.isfinite(rank[i]):
+                break
+            article = self.articles[i]
+            if languages_of.setdefault(article.slug, article.language) != article.language:
+                continue  # a translation of a better-ranked candidate
+            found.append(
+                Candidate(article, float(blended[i]), float(semantic[i]), float(lexical[i]))
+            )
+        return found
