@@ -1,8 +1,9 @@
 """Per-message sentiment (negative / neutral / positive) and a frustration signal.
 
-A multinomial logistic regression over multilingual sentence embeddings, VADER lexicon
-scores (English) and a language flag, trained on Spanish and English tweets by
-``scripts/build_sentiment_model.py``. The weights ship in ``models/sentiment.npz``.
+A multinomial logistic regression over multilingual sentence embeddings, lexicon scores
+(VADER for English, ``spanish_lexicon`` for Spanish) and a language flag, trained on
+Spanish and English tweets by ``scripts/build_sentiment_model.py``. The weights ship in
+``models/sentiment.npz``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from ventanilla.assistant import spanish_lexicon
 from ventanilla.assistant.embeddings import Encoder, default_encoder
 from ventanilla.assistant.intents import complaint_cues, emphasis_cues
 from ventanilla.assistant.knowledge import Language
@@ -49,15 +51,19 @@ def _vader() -> SentimentIntensityAnalyzer:
 
 
 def lexicon_features(texts: Sequence[str], languages: Sequence[Language]) -> FloatMatrix:
-    """VADER scores for English texts (zeros for Spanish) and a language flag."""
+    """VADER scores for English texts, the Spanish lexicon's for Spanish ones (zeros in the
+    other language's columns), each block ending in its language's flag."""
+    width = 5 + spanish_lexicon.WIDTH
     rows = []
     for text, language in zip(texts, languages, strict=True):
+        row = [0.0] * width
         if language == "en":
             s = _vader().polarity_scores(text)
-            rows.append([2 * s["neg"], 2 * s["neu"], 2 * s["pos"], 2 * s["compound"], 1.0])
+            row[:5] = [2 * s["neg"], 2 * s["neu"], 2 * s["pos"], 2 * s["compound"], 1.0]
         else:
-            rows.append([0.0, 0.0, 0.0, 0.0, 0.0])
-    return np.asarray(rows, dtype=np.float32).reshape(len(rows), 5)
+            row[5:] = spanish_lexicon.features(text)
+        rows.append(row)
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), width)
 
 
 def features(

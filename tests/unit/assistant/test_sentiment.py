@@ -66,3 +66,13 @@ def test_delighted_emphasis_is_not_frustration(model: SentimentModel, text: str)
 
 def test_shouting_in_an_unhappy_message_still_counts(model: SentimentModel) -> None:
     assert model.analyze("@AmazonHelp WHERE IS MY PARCEL?! Two weeks waiting already").frustrated
+
+
+def test_spanish_words_of_praise_and_complaint_move_the_scores(model: SentimentModel) -> None:
+    """The Spanish lexicon is part of the model: the same sentence with a word of praise or
+    of complaint swapped in moves the scores the way a reader would expect."""
+    praise = model.analyze("El pedido llegó el martes, genial", "es").scores
+    neutral = model.analyze("El pedido llegó el martes", "es").scores
+    complaint = model.analyze("El pedido llegó el martes, fatal", "es").scores
+    assert praise["positive"] > neutral["positive"] > complaint["positive"]
+    assert complaint["negative"] > neutral["negative"] > praise["negative"]
