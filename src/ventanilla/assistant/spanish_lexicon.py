@@ -49,7 +49,8 @@ _POSITIVE = {
         interesante facil correcto correcta acuerdo paz salud calma esperanza ojala listo
         util utiles mejorar mejora mejorando gracioso graciosa tranquilo tranquila nuevo
         nueva oportunidad importante justo justa libre libertad apoyo apoyamos solucionado
-        resuelto rapido rapida
+        resuelto rapido rapida atento atenta atentos eficaz eficiente profesional
+        profesionales puntual
     """,
 }
 _NEGATIVE = {
@@ -64,7 +65,8 @@ _NEGATIVE = {
         indignado indignada repugnante insoportable harto harta hartos hartas cagada
         cagadas joder jodido jodida hostia hostias maldito maldita malditos capullo payaso
         payasos mentirosos ladron ladrones sinverguenza sinverguenzas estafa estafado
-        estafadores timo
+        estafadores timo inaceptable inaceptables incompetente incompetentes ineptos
+        nefasto nefasta penoso penosa chapuza pesadilla abuso abusivo desesperante
     """,
     2: """
         mal mala malo malos malas malisimo malisima triste tristes tristeza llorar llorando
@@ -75,8 +77,10 @@ _NEGATIVE = {
         perdimos pierde perdio derrota derrotas mentira mentiras mentiroso mentirosa miente
         roba robo robar peligro grave crisis sufrir sufriendo sufrimiento preocupa
         preocupado preocupada preocupante desgracia desgraciado pobre pobres injusto
-        injusta injusticia ataque ataques guerra violencia soledad nadie jamas dificil
-        rabia ansiedad agobio agobiado agobiada angustia depre depresion deprimido
+        injusta injusticia ataque ataques guerra violencia soledad dificil
+        cancelado cancelada cancelaron retrasado retrasada extraviado extraviada
+        extraviaron perdieron danado danada estropeado estropeada cutre desesperado
+        desesperada rabia ansiedad agobio agobiado agobiada angustia depre depresion deprimido
         deprimida estres estresado estresada decepcion decepcionado decepcionada
         decepcionante defraudado engano tonto tonta tontos tonteria tonterias lamento
         lamentablemente fracaso fracasado desempleo despido recortes deuda sucio sucia

@@ -50,3 +50,15 @@ def test_laughter_emoticons_and_emphasis_are_read() -> None:
     assert shouting[5] == 1 and calm[5] == 0  # exclamation marks
     assert question[6] == 1 and calm[6] == 0
     assert len(calm) == 8
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("Me cancelaron el vuelo y me extraviaron la maleta, es inaceptable", "negative"),
+        ("Muy atentos y eficientes, problema resuelto", "positive"),
+    ],
+)
+def test_service_complaints_and_praise_are_covered(text: str, side: str) -> None:
+    positive, negative = polarity(text)
+    assert (positive > negative) == (side == "positive")
