@@ -123,7 +123,7 @@ _SAD = re.compile(
     r"[\U0001F612\U0001F614-\U0001F616\U0001F61E-\U0001F629\U0001F62B\U0001F62D\U0001F630"
     r"\U0001F631\U0001F92C\U0001F494\U0001F44E\U0001F644\U0001F610\U0001F611])",
 )
-_LAUGH = re.compile(r"\b(?:j[aeij]{3,}\w*|(?:ja|je|ji){2,}|lol)\b", re.IGNORECASE)
+_LAUGH = re.compile(r"\b(?:j[aeij]{3,}\w*|lol)\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+")
 WIDTH = 8
 
