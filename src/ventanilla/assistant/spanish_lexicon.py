@@ -4,15 +4,16 @@ emoticons, laughter and emphasis.
 English messages get VADER's scores (``sentiment.lexicon_features``); VADER's word list and
 rules are English only, so Spanish messages get these instead. The lexicon is written for
 this project (general and colloquial Spanish of Spain and Latin America, including what
-customers write to a service). Words are compared without accents, so "pésimo" and
-"pesimo" are the same entry. Ambiguous words that customers use neutrally ("quiero",
+customers write to a service). Words are compared without accents (``text.words``), so
+"pésimo" and "pesimo" are the same entry. Ambiguous words that customers use neutrally ("quiero",
 "ayuda", "claro", "solo", "espera") are deliberately left out.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from ventanilla.assistant.text import words
 
 # Polarity tiers: 3 strong, 2 clear, 1 mild. Negative tiers are scored below zero.
 _POSITIVE = {
@@ -31,7 +32,7 @@ _POSITIVE = {
     2: """
         bien bueno buena buenos buenas buen gracias graciass agradecido agradecida
         agradezco agradecer agradecemos agradecimiento agradable agradables amable amables
-        simpatico simpatica carino carinos carinosa gusta gustan gusto gustaria gustado
+        simpatico simpatica cariño cariños cariñosa gusta gustan gusto gustaria gustado
         gustaron guapo guapa guapos guapas guay mola molan divertido divertida divertidos
         diversion divierte alegria alegre alegra alegran alegro alegramos bonito bonita
         bonitos bonitas lindo linda hermoso hermosa felicidades felicitaciones felicito
@@ -79,16 +80,16 @@ _NEGATIVE = {
         preocupado preocupada preocupante desgracia desgraciado pobre pobres injusto
         injusta injusticia ataque ataques guerra violencia soledad dificil
         cancelado cancelada cancelaron retrasado retrasada extraviado extraviada
-        extraviaron perdieron danado danada estropeado estropeada cutre desesperado
+        extraviaron perdieron dañado dañada estropeado estropeada cutre desesperado
         desesperada rabia ansiedad agobio agobiado agobiada angustia depre depresion deprimido
         deprimida estres estresado estresada decepcion decepcionado decepcionada
-        decepcionante defraudado engano tonto tonta tontos tonteria tonterias lamento
+        decepcionante defraudado engaño tonto tonta tontos tonteria tonterias lamento
         lamentablemente fracaso fracasado desempleo despido recortes deuda sucio sucia
         roto rota averia queja quejas reclamacion morir murio fallecido accidente victimas
         amenaza
     """,
     1: """
-        problema problemas raro rara extrano extrana duda dudas lento lenta caro dificiles
+        problema problemas raro rara extraño extraña duda dudas lento lenta caro dificiles
         complicado complicada imposible retraso tarda tardan
     """,
 }
@@ -124,13 +125,7 @@ _SAD = re.compile(
     r"\U0001F631\U0001F92C\U0001F494\U0001F44E\U0001F644\U0001F610\U0001F611])",
 )
 _LAUGH = re.compile(r"\b(?:j[aeij]{3,}\w*|lol)\b", re.IGNORECASE)
-_WORD = re.compile(r"[a-z]+")
 WIDTH = 8
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 def polarity(text: str) -> tuple[float, float]:
@@ -138,7 +133,7 @@ def polarity(text: str) -> tuple[float, float]:
     positive = negative = 0.0
     negation = 0
     boost = 0.0
-    for word in _WORD.findall(_plain(text)):
+    for word in words(text):
         if word in NEGATORS:
             negation = NEGATION_REACH
             continue

@@ -14,8 +14,10 @@ def test_praise_and_anger_weigh_on_their_own_side() -> None:
     assert negative > 0 and positive == 0
 
 
-def test_accents_and_capitals_do_not_matter() -> None:
+def test_accents_and_capitals_do_not_matter_but_the_tilde_on_n_does() -> None:
     assert polarity("PÉSIMO") == polarity("pesimo")
+    assert polarity("qué pena")[1] > 0
+    assert polarity("la peña del barrio") == (0.0, 0.0)
 
 
 def test_negation_turns_a_word_around_but_weaker() -> None:
