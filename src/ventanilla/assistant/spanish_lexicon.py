@@ -5,8 +5,8 @@ English messages get VADER's scores (``sentiment.lexicon_features``); VADER's wo
 rules are English only, so Spanish messages get these instead. The lexicon is written for
 this project (general and colloquial Spanish of Spain and Latin America, including what
 customers write to a service). Words are compared without accents (``text.words``), so
-"pésimo" and "pesimo" are the same entry. Ambiguous words that customers use neutrally ("quiero",
-"ayuda", "claro", "solo", "espera") are deliberately left out.
+"pésimo" and "pesimo" are the same entry. Ambiguous words that customers use neutrally
+("quiero", "ayuda", "claro", "solo", "espera") are deliberately left out.
 """
 
 from __future__ import annotations
@@ -104,12 +104,12 @@ NEGATED = -0.6  # "no es bueno" leans negative, but less than "malo"
 
 
 def _lexicon() -> dict[str, float]:
-    words: dict[str, float] = {}
+    table: dict[str, float] = {}
     for sign, tiers in ((1.0, _POSITIVE), (-1.0, _NEGATIVE)):
         for strength, text in tiers.items():
             for word in text.split():
-                words.setdefault(word, sign * strength)
-    return words
+                table.setdefault(word, sign * strength)
+    return table
 
 
 LEXICON = _lexicon()
