@@ -69,7 +69,9 @@ class Assistant:
             default = state.language or self.config.default_language
             language = detect_language(text, default=default)
         vector = self.index.embed(text)
-        mood = self.sentiment.analyze(text, language, embedding=vector)
+        # Not ``vector``: that one is of the text stripped for matching (no "!", "?" or
+        # numbers), and the sentiment model reads the message as it was trained to.
+        mood = self.sentiment.analyze(text, language)
         candidates = tuple(
             self.index.search(vector, text, language, k=self.config.candidates, public_only=False)
         )

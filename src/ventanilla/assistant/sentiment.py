@@ -95,14 +95,10 @@ class SentimentModel:
         result: FloatMatrix = exp / exp.sum(axis=1, keepdims=True)
         return result
 
-    def analyze(
-        self, text: str, language: Language | None = None,
-        embedding: npt.NDArray[np.float32] | None = None,
-    ) -> SentimentResult:
-        """Sentiment of one message; pass the message's embedding to avoid recomputing it."""
+    def analyze(self, text: str, language: Language | None = None) -> SentimentResult:
+        """Sentiment of one message."""
         lang = language or detect_language(text)
-        vectors = None if embedding is None else embedding.reshape(1, -1)
-        probs = self.probabilities([text], [lang], vectors)[0]
+        probs = self.probabilities([text], [lang])[0]
         scores = {label: float(p) for label, p in zip(LABELS, probs, strict=True)}
         label = LABELS[int(np.argmax(probs))]
         # Complaint words count on their own; emphasis only in a message that does not read

@@ -108,6 +108,24 @@ def test_frustration_or_a_complaint_hands_off(assistant: Assistant, text: str) -
     assert decision.reason is HandoffReason.FRUSTRATION
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Wow, my order 100234 arrived two days early!!", "en"),
+        ("¿Otra vez? ¡Mi pedido 100234 sigue sin llegar!", "es"),
+    ],
+)
+def test_a_turn_reads_the_mood_of_the_whole_message(
+    assistant: Assistant, text: str, language: str
+) -> None:
+    # Retrieval matches on the text without marks and numbers; the mood shown to agents
+    # must still be the sentiment model's reading of what the customer actually wrote.
+    mood = assistant.turn(None, text).sentiment
+    alone = assistant.sentiment.analyze(text, language)  # type: ignore[arg-type]
+    assert mood.label == alone.label
+    assert mood.scores == pytest.approx(alone.scores, abs=1e-6)
+
+
 def test_a_human_only_topic_is_handed_off_instead_of_answered(assistant: Assistant) -> None:
     decision = assistant.turn(None, "I want to take legal action").decision
     assert decision.kind is DecisionKind.HANDOFF
