@@ -19,6 +19,7 @@ import json
 import struct
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -220,12 +221,18 @@ class MiniLm:
 
 
 class EnglishEncoder:
-    """The English encoder, loaded on first use (None-safe: see ``english_encoder``)."""
+    """The English encoder, loaded on first use (None-safe: see ``english_encoder``).
+
+    The last ``CACHE`` single texts are remembered: within one turn the head and the
+    sentiment model both ask for the message, and the forward pass costs milliseconds."""
+
+    CACHE = 64
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
         self._model: MiniLm | None = None
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, Matrix] = OrderedDict()
 
     def encode(self, texts: Sequence[str]) -> Matrix:
         if not texts:
@@ -233,7 +240,18 @@ class EnglishEncoder:
         with self._lock:
             if self._model is None:
                 self._model = MiniLm(self._folder)
-        return self._model.encode(texts)
+            model = self._model
+            known = self._recent.get(texts[0]) if len(texts) == 1 else None
+            if known is not None:
+                self._recent.move_to_end(texts[0])
+                return known.copy()
+        vectors = model.encode(texts)  # outside the lock: numpy runs it without the GIL
+        if len(texts) == 1:
+            with self._lock:
+                self._recent[texts[0]] = vectors.copy()
+                if len(self._recent) > self.CACHE:
+                    self._recent.popitem(last=False)
+        return vectors
 
 
 _shared: EnglishEncoder | None = None

@@ -2,7 +2,9 @@
 
 A multinomial logistic regression over multilingual sentence embeddings, lexicon scores
 (VADER for English, ``spanish_lexicon`` for Spanish) and a language flag, trained on
-Spanish and English tweets by ``scripts/build_sentiment_model.py``. The weights ship in
+Spanish and English tweets by ``scripts/build_sentiment_model.py``. English messages also
+get the English encoder's embedding (``english.py``) when its package is installed: a
+second set of weights, trained with it, scores them. The weights ship in
 ``models/sentiment.npz``.
 """
 
@@ -21,9 +23,11 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from ventanilla.assistant import spanish_lexicon
 from ventanilla.assistant.embeddings import Encoder, default_encoder
+from ventanilla.assistant.english import EnglishEncoder, english_encoder
 from ventanilla.assistant.intents import complaint_cues, emphasis_cues
 from ventanilla.assistant.knowledge import Language
 from ventanilla.assistant.language import detect_language
+from ventanilla.assistant.text import for_matching
 
 LABELS = ("negative", "neutral", "positive")
 MODEL_PATH = Path(__file__).with_name("models") / "sentiment.npz"
@@ -67,20 +71,39 @@ def lexicon_features(texts: Sequence[str], languages: Sequence[Language]) -> Flo
 
 
 def features(
-    embeddings: FloatMatrix, texts: Sequence[str], languages: Sequence[Language]
+    embeddings: FloatMatrix, texts: Sequence[str], languages: Sequence[Language],
+    english: FloatMatrix | None = None,
 ) -> FloatMatrix:
-    """The model's input: embedding of the normalised text plus lexicon features."""
-    return np.hstack([embeddings, lexicon_features(texts, languages)]).astype(np.float32)
+    """The model's input: embedding of the normalised text, then (for the English-view
+    weights) the English encoder's embedding, zeros for other languages, then the lexicon
+    features."""
+    parts = [embeddings] if english is None else [embeddings, english]
+    return np.hstack([*parts, lexicon_features(texts, languages)]).astype(np.float32)
 
 
 class SentimentModel:
-    """Loads the shipped weights; thread-safe after construction."""
+    """Loads the shipped weights; thread-safe after construction.
 
-    def __init__(self, encoder: Encoder | None = None, path: Path = MODEL_PATH) -> None:
+    ``english``: the English encoder for English messages; True for the shared one (when
+    its package is installed), None to score every message with the base weights."""
+
+    def __init__(
+        self, encoder: Encoder | None = None, path: Path = MODEL_PATH,
+        english: EnglishEncoder | bool | None = True,
+    ) -> None:
         data = np.load(path)
         self._weights: FloatMatrix = data["weights"].astype(np.float32)
         self._bias: FloatMatrix = data["bias"].astype(np.float32)
         self._encoder = encoder or default_encoder()
+        self._english: EnglishEncoder | None = None
+        if "english_weights" in data.files:
+            self._english_weights: FloatMatrix = data["english_weights"].astype(np.float32)
+            self._english_bias: FloatMatrix = data["english_bias"].astype(np.float32)
+            self._english = english_encoder() if english is True else english or None
+
+    @property
+    def uses_english_view(self) -> bool:
+        return self._english is not None
 
     def probabilities(
         self, texts: Sequence[str], languages: Sequence[Language],
@@ -90,6 +113,15 @@ class SentimentModel:
         if embeddings is None:
             embeddings = self._encoder.encode(clean)
         logits = features(embeddings, clean, languages) @ self._weights + self._bias
+        english = [i for i, lang in enumerate(languages) if lang == "en"]
+        if self._english is not None and english:
+            # The text as retrieval reads it, so a turn's two uses share one computation.
+            view = self._english.encode([for_matching(clean[i]) for i in english])
+            chosen = [languages[i] for i in english]
+            logits[english] = (
+                features(embeddings[english], [clean[i] for i in english], chosen, view)
+                @ self._english_weights + self._english_bias
+            )
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         result: FloatMatrix = exp / exp.sum(axis=1, keepdims=True)

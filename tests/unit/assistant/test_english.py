@@ -49,3 +49,14 @@ def test_weights_that_are_not_the_published_model_are_refused(tmp_path: Path) ->
     forged.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
     with pytest.raises(ValueError, match="not the published"):
         read_safetensors(forged)
+
+
+def test_a_repeated_text_gets_the_same_vector_and_callers_cannot_spoil_it(
+    english: EnglishEncoder,
+) -> None:
+    first = english.encode(["where is my refund"])
+    expected = first.copy()
+    first *= 0  # a caller scaling its own copy in place
+    again = english.encode(["where is my refund"])
+    assert np.allclose(again, expected, atol=1e-6)
+    assert np.allclose(english.encode(["where is my refund", "hello"])[0], expected, atol=1e-5)
