@@ -56,6 +56,7 @@ class Assistant:
         self._actions = ActionDetector(self.encoder, self.config.actions)
         self._policy = Policy(self.config.policy, self.catalog)
         warm_up()
+        self.sentiment.warm_up()
 
     def turn(
         self, state: AssistantState | None, text: str, *, language: Language | None = None

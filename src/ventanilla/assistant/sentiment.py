@@ -105,6 +105,11 @@ class SentimentModel:
     def uses_english_view(self) -> bool:
         return self._english is not None
 
+    def warm_up(self) -> None:
+        """Load the English encoder now rather than on the first English message."""
+        if self._english is not None:
+            self._english.encode(["warm up"])
+
     def probabilities(
         self, texts: Sequence[str], languages: Sequence[Language],
         embeddings: FloatMatrix | None = None,
