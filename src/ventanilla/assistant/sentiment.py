@@ -77,8 +77,14 @@ def features(
     """The model's input: embedding of the normalised text, then (for the English-view
     weights) the English encoder's embedding, zeros for other languages, then the lexicon
     features."""
+    return _stack(embeddings, english, lexicon_features(texts, languages))
+
+
+def _stack(
+    embeddings: FloatMatrix, english: FloatMatrix | None, lexicon: FloatMatrix
+) -> FloatMatrix:
     parts = [embeddings] if english is None else [embeddings, english]
-    return np.hstack([*parts, lexicon_features(texts, languages)]).astype(np.float32)
+    return np.hstack([*parts, lexicon]).astype(np.float32)
 
 
 class SentimentModel:
@@ -117,14 +123,14 @@ class SentimentModel:
         clean = [normalize_tweet(t) for t in texts]
         if embeddings is None:
             embeddings = self._encoder.encode(clean)
-        logits = features(embeddings, clean, languages) @ self._weights + self._bias
+        lexicon = lexicon_features(clean, languages)
+        logits = _stack(embeddings, None, lexicon) @ self._weights + self._bias
         english = [i for i, lang in enumerate(languages) if lang == "en"]
         if self._english is not None and english:
             # The text as retrieval reads it, so a turn's two uses share one computation.
             view = self._english.encode([for_matching(clean[i]) for i in english])
-            chosen = [languages[i] for i in english]
             logits[english] = (
-                features(embeddings[english], [clean[i] for i in english], chosen, view)
+                _stack(embeddings[english], view, lexicon[english])
                 @ self._english_weights + self._english_bias
             )
         logits -= logits.max(axis=1, keepdims=True)
