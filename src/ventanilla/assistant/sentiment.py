@@ -49,9 +49,25 @@ def normalize_tweet(text: str) -> str:
     return re.sub(r"https?://\S+", "http", text).strip()
 
 
+# Words of customer service that VADER's general lexicon lacks or reads the wrong way,
+# on its scale (-4 to 4): travel and delivery mishaps, outages, and "joke", which VADER
+# scores as positive although customers write it as "is this a joke".
+SERVICE_VALENCE = {
+    "delays": -1.3, "delaying": -1.0, "canceled": -1.0, "cancellation": -0.8,
+    "stranded": -2.0, "overbooked": -1.5, "bumped": -1.0, "misplaced": -1.3,
+    "mishandled": -1.8, "overcharged": -2.0, "inconvenienced": -1.5, "unhelpful": -1.8,
+    "unreachable": -1.3, "unresponsive": -1.5, "nightmare": -2.5, "outage": -1.8,
+    "downtime": -1.2, "disconnected": -1.0, "crashed": -1.5, "crashes": -1.5,
+    "glitch": -1.2, "glitches": -1.2, "buggy": -1.5, "laggy": -1.3, "unusable": -2.0,
+    "undelivered": -1.5, "joke": -1.0,
+}
+
+
 @lru_cache(maxsize=1)
 def _vader() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.lexicon.update(SERVICE_VALENCE)
+    return analyzer
 
 
 def lexicon_features(texts: Sequence[str], languages: Sequence[Language]) -> FloatMatrix:
