@@ -86,11 +86,12 @@ _NEGATIVE = {
         decepcionante defraudado engaño tonto tonta tontos tonteria tonterias lamento
         lamentablemente fracaso fracasado desempleo despido recortes deuda sucio sucia
         roto rota averia queja quejas reclamacion morir murio fallecido accidente victimas
-        amenaza
+        amenaza retrasaron demorado demorada varado varada varados overbooking sobreventa
+        averiado averiada colgaron
     """,
     1: """
         problema problemas raro rara extraño extraña duda dudas lento lenta caro dificiles
-        complicado complicada imposible retraso tarda tardan
+        complicado complicada imposible retraso tarda tardan demora
     """,
 }
 NEGATORS = frozenset({"no", "nunca", "jamas", "ni", "tampoco", "sin", "nada", "nadie"})

@@ -87,6 +87,7 @@ def test_spanish_words_of_praise_and_complaint_move_the_scores(model: SentimentM
         ("Overbooked again and I got bumped from my flight", "en"),
         ("Me cancelaron el vuelo y llevo seis horas tirado en el aeropuerto", "es"),
         ("Me extraviaron la maleta y nadie me da respuesta", "es"),
+        ("Me colgaron tres veces y el vuelo sigue demorado", "es"),
     ],
 )
 def test_travel_and_service_mishaps_read_as_negative(
