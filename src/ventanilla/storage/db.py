@@ -137,7 +137,14 @@ class _GatedConnection(sqlite3.Connection):
             if found is None:  # a database not migrated that far yet
                 return
             self.has_text_index_queue = True
-        self.execute(_INDEX_PENDING_TEXT)
+        try:
+            self.execute(_INDEX_PENDING_TEXT)
+        except sqlite3.OperationalError as exc:
+            # A downgrade below migration 0003 dropped the queue on this connection.
+            if _TEXT_QUEUE not in str(exc):
+                raise
+            self.has_text_index_queue = False
+            return
         self.execute("DELETE FROM messages_fts_pending")
 
     def rollback(self) -> None:
