@@ -5,21 +5,23 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
-from tests.helpers import make_inbox
+from tests.helpers import make_inbox, make_user
 from ventanilla.bootstrap import Container
 from ventanilla.channels.base import InboundMessage, SenderIdentity
 from ventanilla.config import Settings
-from ventanilla.domain.enums import ChannelKind, IdentityKind
+from ventanilla.domain.enums import ChannelKind, IdentityKind, Role
 from ventanilla.jobs.runner import OutboxRunner
 from ventanilla.services import inbound, knowledge, resolutions
 from ventanilla.services.demo_kb import ARTICLES
 from ventanilla.storage.models import Conversation, Message, Resolution
+from ventanilla.web.app import create_app
 
 ORDERS = {
     "10023": {
@@ -235,3 +237,111 @@ def test_a_configured_language_model_rewords_the_answer_with_its_source(
     assert answer == f"{reworded}\n\nFuentes:\n[1] Gastos de envío: /help/es/shipping-costs"
     [prompt] = prompts
     assert "4,90" in prompt  # grounded in the article's own text
+
+
+def resolution_states(container: Container) -> dict[int, list[str]]:
+    with container.uow() as uow:
+        rows = uow.session.scalars(select(Resolution).order_by(Resolution.id)).all()
+        found: dict[int, list[str]] = {}
+        for r in rows:
+            found.setdefault(r.conversation_id, []).append(r.status)
+        return found
+
+
+def age_resolutions(container: Container, conversation_id: int, days: int) -> None:
+    with container.uow() as uow:
+        for r in uow.session.scalars(
+            select(Resolution).where(Resolution.conversation_id == conversation_id)
+        ):
+            r.answered_at = r.answered_at - timedelta(days=days)
+            if r.resolved_at is not None:
+                r.resolved_at = r.resolved_at - timedelta(days=days)
+        uow.commit()
+
+
+def customer(address: str) -> SenderIdentity:
+    return SenderIdentity(IdentityKind.EMAIL, address, verified=True)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_coming_back_within_seven_days_reopens_a_resolution(bot: Container) -> None:
+    recent = Chat(bot, "email", customer("ana@example.com"))
+    recent.say("¿Aceptáis PayPal?")
+    recent.say("Sí, gracias, era eso")
+    older = Chat(bot, "email", customer("luis@example.com"))
+    older.say("¿Aceptáis PayPal?")
+    older.say("Sí, gracias, era eso")
+    assert resolution_states(bot) == {
+        recent.conversation_id: ["confirmed"], older.conversation_id: ["confirmed"]
+    }
+    age_resolutions(bot, recent.conversation_id, days=3)
+    age_resolutions(bot, older.conversation_id, days=8)
+    # Both write again (the answer starts a new wait for "did this solve it?").
+    for chat in (recent, older):
+        assert "PayPal" in chat.say("Sigo sin poder pagar con PayPal, ¿qué hago?")
+    states = resolution_states(bot)
+    assert states[recent.conversation_id] == ["cancelled", "awaiting"]  # 3 days: it came back
+    assert states[older.conversation_id] == ["confirmed", "awaiting"]  # 8 days: a new problem
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_order_status_given_by_the_assistant_can_be_confirmed(bot: Container) -> None:
+    owner = Chat(bot, "email", customer("maria@example.com"))
+    assert "shipped" in owner.say("¿Dónde está mi pedido 10023?")
+    owner.say("Perfecto, gracias")
+    with bot.uow() as uow:
+        rows = uow.session.scalars(select(Resolution)).all()
+        assert [(r.action, r.article_slug, r.status) for r in rows] == [
+            ("order_status", None, "confirmed")
+        ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_report_says_what_the_assistant_resolved_and_handed_off(bot: Container) -> None:
+    started = datetime.now(UTC) - timedelta(minutes=1)
+    paypal = Chat(bot, "webchat", visitor("a"))
+    paypal.say("¿Aceptáis PayPal?")
+    paypal.say("Sí, gracias")
+    Chat(bot, "webchat", visitor("b")).say("¿Cómo cambio la molienda de mi suscripción?")
+    with bot.uow() as uow:
+        assert resolutions.sweep_assumed(uow, timedelta(seconds=-1)) == 1
+        uow.commit()
+    person = Chat(bot, "webchat", visitor("c"))
+    person.say("Quiero hablar con una persona")
+    order = Chat(bot, "email", customer("maria@example.com"))
+    order.say("¿Dónde está mi pedido 10023?")
+    order.say("Perfecto, gracias")
+    Chat(bot, "webchat", visitor("d")).say("How much does shipping cost?")
+    Chat(bot, "webchat", visitor("e")).say("hola")
+    _, admin = make_user(bot, Role.ADMIN)
+    _, agent = make_user(bot, Role.AGENT)
+    with TestClient(create_app(container=bot)) as client:
+
+        def get(token: str | None, **params: str) -> httpx.Response:
+            headers = {"authorization": f"Bearer {token}"} if token else {}
+            return client.get("/api/v1/assistant/report", headers=headers, params=params)
+
+        report = get(admin).json()
+        assert report["conversations"] == 6
+        assert report["outcomes"] == {
+            "confirmed": 2, "assumed": 1, "awaiting": 1, "handed_off": 1,
+            "not_resolved": 0, "unanswered": 1,
+        }
+        assert report["resolution_rate"] == 50.0 and report["handoff_rate"] == 16.7
+        assert report["handoff_reasons"] == {"asked_for_human": 1}
+        assert report["languages"]["en"] == {
+            "conversations": 1, "resolved": 0, "resolution_rate": 0.0
+        }
+        answers = {(a["article"], a["action"]): a for a in report["answers"]}
+        assert answers[("payment-methods", None)]["confirmed"] == 1
+        assert answers[(None, "order_status")]["confirmed"] == 1
+        assert answers[("subscription", None)]["assumed"] == 1
+        # The period is the conversations' start: none started before these.
+        earlier = {"until": started.isoformat(), "since": (started - timedelta(days=1)).isoformat()}
+        empty = get(admin, **earlier).json()
+        assert empty["conversations"] == 0 and empty["resolution_rate"] is None
+        assert get(agent).status_code == 403
+        assert get(None).status_code == 401
+        backwards = get(admin, since=started.isoformat(), until=earlier["since"])
+        assert backwards.status_code == 422 and "before" in backwards.json()["error"]["message"]
+        assert get(admin, since="yesterday").status_code == 422

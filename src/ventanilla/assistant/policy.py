@@ -76,7 +76,7 @@ class Policy:
 
     def _fresh_turn(self, state: AssistantState, signals: Signals) -> Decision:
         text = signals.text
-        if state.last_article_id and intents.is_thanks(text):
+        if (state.last_article_id or state.last_action) and intents.is_thanks(text):
             return self._simple(state, signals, DecisionKind.RESOLVED, "resolved")
         if state.last_article_id and intents.is_unhelpful_feedback(text):
             return self._failed(state, signals)
@@ -149,7 +149,7 @@ class Policy:
             body = message("no_translation", language) + "\n\n" + body
         new_state = replace(
             state, pending_options=(), pending_action=None, last_article_id=shown.id,
-            tried=mark_tried(state, shown.id),
+            last_action=None, tried=mark_tried(state, shown.id),
         )
         return Decision(
             kind=DecisionKind.ANSWER, language=language, reply=body, state=new_state,
@@ -186,7 +186,10 @@ class Policy:
                 reply=message("ask_order_number", language), state=new_state, action=action,
                 candidates=self._ids(signals),
             )
-        new_state = replace(state, pending_action=None, pending_options=())
+        new_state = replace(
+            state, pending_action=None, pending_options=(), last_action=action,
+            last_article_id=None,
+        )
         return Decision(
             kind=DecisionKind.ACT, language=language, state=new_state, action=action,
             reply=message(f"act_{action.value}", language, order=orders[0]),
@@ -195,7 +198,10 @@ class Policy:
 
     def _failed(self, state: AssistantState, signals: Signals) -> Decision:
         failed = state.failed_attempts + 1
-        state = replace(state, failed_attempts=failed, pending_options=(), last_article_id=None)
+        state = replace(
+            state, failed_attempts=failed, pending_options=(), last_article_id=None,
+            last_action=None,
+        )
         if failed >= self.config.max_failed_attempts:
             return self.handoff(state, signals, HandoffReason.FAILED_ATTEMPTS)
         return self._simple(state, signals, DecisionKind.CLARIFY, "rephrase")

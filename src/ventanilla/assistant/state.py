@@ -32,6 +32,9 @@ class ActionIntent(StrEnum):
     CANCEL_ORDER = "cancel_order"
 
 
+_ACTIONS = frozenset(a.value for a in ActionIntent)
+
+
 @dataclass(frozen=True)
 class AssistantState:
     """Per-conversation memory; store ``to_dict()`` and restore with ``from_dict``."""
@@ -41,6 +44,7 @@ class AssistantState:
     pending_action: ActionIntent | None = None
     language: Language | None = None
     last_article_id: str | None = None
+    last_action: ActionIntent | None = None  # the last reply came from running this action
     tried: tuple[str, ...] = ()
     customer_messages: tuple[str, ...] = ()
     order_numbers: tuple[str, ...] = ()
@@ -51,6 +55,7 @@ class AssistantState:
         for key in ("pending_options", "tried", "customer_messages", "order_numbers"):
             data[key] = list(data[key])
         data["pending_action"] = self.pending_action.value if self.pending_action else None
+        data["last_action"] = self.last_action.value if self.last_action else None
         return data
 
     @classmethod
@@ -58,6 +63,7 @@ class AssistantState:
         if not data:
             return cls()
         action = data.get("pending_action")
+        last_action = data.get("last_action")
         language = data.get("language")
         return cls(
             failed_attempts=int(data.get("failed_attempts", 0)),
@@ -65,6 +71,7 @@ class AssistantState:
             pending_action=ActionIntent(action) if action else None,
             language=language if language in ("es", "en") else None,
             last_article_id=data.get("last_article_id"),
+            last_action=ActionIntent(last_action) if last_action in _ACTIONS else None,
             tried=tuple(data.get("tried", ())),
             customer_messages=tuple(data.get("customer_messages", ()))[-10:],
             order_numbers=tuple(data.get("order_numbers", ())),

@@ -65,6 +65,9 @@ TEXT = {
 class ActionOutcome:
     reply: str
     handoff: bool
+    # The reply gives the customer what they asked for (a status, a refund, a cancellation
+    # done), so it counts towards "did this solve it?" like an answer from an article.
+    settled: bool = False
 
 
 def connector_for(container: Container) -> StoreConnector | None:
@@ -154,13 +157,16 @@ def compose(action: ActionIntent, facts: OrderFacts, lang: str) -> ActionOutcome
         return ActionOutcome(TEXT["not_owner"][lang], handoff=True)
     if action is ActionIntent.CANCEL_ORDER:
         key = "cancelled" if facts.cancelled else "not_cancelled"
-        return ActionOutcome(TEXT[key][lang].format(**f), handoff=not facts.cancelled)
+        return ActionOutcome(
+            TEXT[key][lang].format(**f), handoff=not facts.cancelled, settled=facts.cancelled
+        )
     if action is ActionIntent.REFUND_STATUS:
         if "refund_status" not in f:
-            return ActionOutcome(TEXT["no_refund"][lang].format(**f), handoff=False)
+            return ActionOutcome(TEXT["no_refund"][lang].format(**f), handoff=False, settled=True)
         f.setdefault("refund_amount", "")
-        return ActionOutcome(TEXT["refund"][lang].format(**f).replace(" .", "."), handoff=False)
+        reply = TEXT["refund"][lang].format(**f).replace(" .", ".")
+        return ActionOutcome(reply, handoff=False, settled=True)
     reply = TEXT["status"][lang].format(order=facts.order, status=f.get("status", "?"))
     if "eta" in f:
         reply += TEXT["eta"][lang].format(eta=f["eta"], carrier=f.get("carrier", ""))
-    return ActionOutcome(reply, handoff=False)
+    return ActionOutcome(reply, handoff=False, settled=True)

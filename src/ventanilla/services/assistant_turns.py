@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from ventanilla.bootstrap import Container
 
 
+ACTION_NOT_COMPLETED = "action_not_completed"
+
+
 @dataclass(frozen=True)
 class TurnInput:
     conversation_id: int
@@ -116,11 +119,14 @@ def _apply(
         if summary is not None:
             state = AssistantState.from_dict({**state.to_dict(), "handed_off": True})
         # Every change to the conversation first, so that it is written in one UPDATE.
-        conv.assistant_state = {
+        memory: dict[str, Any] = {
             **state.to_dict(),
             "_last_message_id": message_id,
             "_sentiment": turn.sentiment.label,
         }
+        if summary is not None:
+            memory["_handoff_reason"] = _handoff_reason(decision)
+        conv.assistant_state = memory
         conv.language = decision.language
         if summary is not None:
             _tag_hand_off(conv)
@@ -132,9 +138,17 @@ def _apply(
             _hand_off(uow, conv, summary)
         if text:
             outbound.post(uow, conv.id, outbound.Reply(text, AuthorType.ASSISTANT, automatic=True))
-        resolutions.after_decision(uow, conv, decision)
+        resolutions.after_decision(uow, conv, decision, settled=bool(outcome and outcome.settled))
         uow.commit()
         del inbox  # (kept alive until here on purpose)
+
+
+def _handoff_reason(decision: Decision) -> str:
+    """Why a person takes over: the policy's reason, or an action the assistant could not
+    complete (the store unreachable, an order not the customer's, a refused cancellation)."""
+    if decision.kind is DecisionKind.HANDOFF and decision.reason is not None:
+        return decision.reason.value
+    return ACTION_NOT_COMPLETED
 
 
 def _remember_sentiment(uow: UnitOfWork, message_id: int, meta: dict[str, Any], turn: Turn) -> None:

@@ -16,7 +16,15 @@ from ventanilla.jobs.periodic import run_periodic
 from ventanilla.jobs.queue import JobQueue
 from ventanilla.services.email_ingest import start_smtp_receiver
 from ventanilla.web import demo_store, errors, stream, widget
-from ventanilla.web.api import channel, contacts, conversations, directory, knowledge, records
+from ventanilla.web.api import (
+    assistant,
+    channel,
+    contacts,
+    conversations,
+    directory,
+    knowledge,
+    records,
+)
 from ventanilla.web.fast_inbound import VentanillaApp
 from ventanilla.web.ui import pages
 
@@ -87,6 +95,7 @@ def create_app(
         channel.router,
         knowledge.router,
         records.router,
+        assistant.router,
     ):
         api.include_router(router)
     app.include_router(api)

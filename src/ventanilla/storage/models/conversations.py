@@ -39,6 +39,7 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversations_contact_status", "contact_id", "status"),
         Index("ix_conversations_status_updated", "status", "updated_at"),
+        Index("ix_conversations_created", "created_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))

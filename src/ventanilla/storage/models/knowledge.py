@@ -52,6 +52,8 @@ class Resolution(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     article_slug: Mapped[str | None] = mapped_column(String(200), default=None)
+    # Set instead of the article when the answer came from the store's backend.
+    action: Mapped[str | None] = mapped_column(String(32), default=None)
     status: Mapped[str] = mapped_column(String(16), default="awaiting")
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
