@@ -68,7 +68,19 @@ def assistant_command(
         raise typer.BadParameter(str(error)) from error
     if not train_rows:
         raise typer.BadParameter(f"{train}: no training rows")
-    answer_map = {r["intent"].strip(): r["answer"].strip() for r in answer_rows}
+    if not test_rows:
+        raise typer.BadParameter(f"{test}: no test rows")
+    known = {r["intent"] for r in train_rows} | {"oos"}
+    unknown = sorted({r["intent"] for r in test_rows} - known)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        typer.echo(
+            f"warning: {len(unknown)} test intent(s) not in {train.name} ({shown}); "
+            "their queries count as in scope and cannot be answered right (use 'oos' for "
+            "queries the knowledge base should not answer)",
+            err=True,
+        )
+    answer_map = {r["intent"]: r["answer"] for r in answer_rows}
     assistant = Assistant(articles_from_training(train_rows, answer_map, language))
     _write(evaluate_assistant(assistant, test_rows, language), out)
 

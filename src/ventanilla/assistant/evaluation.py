@@ -33,12 +33,29 @@ class DataError(ValueError):
 def read_rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
     if not path.is_file():
         raise DataError(f"{path}: file not found")
+    try:
+        return _read_rows(path, columns)
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
+    except csv.Error as error:
+        raise DataError(f"{path}: not a readable CSV file ({error})") from error
+
+
+def _read_rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        reader = csv.reader(handle)
+        # Column names are matched without regard to case or surrounding spaces ("Text").
+        header = [name.strip().lower() for name in next(reader, [])]
+        missing = [c for c in columns if c not in header]
         if missing:
             raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
-        return [row for row in reader if all((row[c] or "").strip() for c in columns)]
+        where = {c: header.index(c) for c in columns}
+        rows = []
+        for line in reader:
+            row = {c: line[i].strip() if i < len(line) else "" for c, i in where.items()}
+            if all(row.values()):
+                rows.append(row)
+        return rows
 
 
 def articles_from_training(
@@ -165,6 +182,7 @@ def evaluate_sentiment(
     model: SentimentModel, rows: list[dict[str, str]], lang: Language | None
 ) -> dict[str, object]:
     """Macro-F1, accuracy and per-class F1 of the sentiment model on labelled messages."""
+    rows = [{**r, "label": r["label"].lower()} for r in rows]  # "Negative" is negative
     bad = sorted({r["label"] for r in rows} - set(SENTIMENT_LABELS))
     if bad:
         raise DataError(f"unknown label(s): {', '.join(bad)}")

@@ -81,3 +81,40 @@ def test_a_csv_without_the_expected_columns_gets_a_clear_message(tmp_path: Path)
     assert result.exit_code == 2
     assert "missing column(s) text, intent" in result.output
     assert "Traceback" not in result.output
+
+
+def test_files_as_spreadsheets_write_them_are_read(tmp_path: Path) -> None:
+    """A byte-order mark, capitalised or padded column names, other columns in between and
+    labels in capitals are all read; a test intent missing from training is flagged."""
+    train = tmp_path / "train.csv"
+    train.write_bytes("\ufeff".encode() + TRAIN.replace("text,intent", "Text , Intent").encode())
+    test = tmp_path / "test.csv"
+    test.write_text(
+        "Intent,Source,Text\nshipping_time,web,how long will shipping take\n"
+        "gift_cards,web,do you sell gift cards\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(app, [
+        "assistant", "--train", str(train), "--test", str(test), "--json", str(out),
+    ])
+    assert result.exit_code == 0, result.output
+    assert "1 test intent(s) not in train.csv (gift_cards)" in result.output
+    figures = json.loads(out.read_text())
+    assert figures["n"] == 2 and figures["top1"] == 50.0
+    labels = tmp_path / "labels.csv"
+    labels.write_text('TEXT,Label\n"Horrible, nunca más",Negative\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["sentiment", "--test", str(labels), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["f1_negative"] == 100.0
+
+
+def test_a_file_in_another_encoding_gets_a_clear_message(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("text,label\nqué pésimo servicio,negative\n".encode("latin-1"))
+    result = CliRunner().invoke(app, [
+        "sentiment", "--test", str(latin), "--json", str(tmp_path / "o.json"),
+    ])
+    assert result.exit_code == 2
+    assert "not UTF-8 text" in " ".join(result.output.replace("│", " ").split())  # boxed
+    assert "Traceback" not in result.output
