@@ -345,3 +345,19 @@ def test_the_report_says_what_the_assistant_resolved_and_handed_off(bot: Contain
         backwards = get(admin, since=started.isoformat(), until=earlier["since"])
         assert backwards.status_code == 422 and "before" in backwards.json()["error"]["message"]
         assert get(admin, since="yesterday").status_code == 422
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_coming_back_to_a_person_also_reopens_a_resolution(bot: Container) -> None:
+    chat = Chat(bot, "email", customer("ana@example.com"))
+    chat.say("¿Aceptáis PayPal?")
+    chat.say("Sí, gracias, era eso")
+    age_resolutions(bot, chat.conversation_id, days=2)
+    agent, _ = make_user(bot, Role.AGENT)
+    with bot.uow() as uow:
+        conv = uow.session.get(Conversation, chat.conversation_id)
+        assert conv is not None
+        conv.assignee_id = agent
+        uow.commit()
+    assert chat.say("El pago con PayPal me sigue fallando") == ""  # the person answers
+    assert resolution_states(bot) == {chat.conversation_id: ["cancelled"]}

@@ -75,7 +75,11 @@ def _prepare(container: Container, message_id: int) -> TurnInput | None:
             return None
         state = AssistantState.from_dict(conv.assistant_state)
         if conv.assignee_id is not None or state.handed_off:
-            return None  # a person has it
+            # A person has it; still, the customer is back: what the assistant solved for
+            # them in the last 7 days did not hold.
+            if resolutions.cancel_recent(uow, conv.contact_id):
+                uow.commit()
+            return None
         if state_seen(conv, message_id):
             return None
         return TurnInput(conv.id, conv.contact_id, msg.text, state, knowledge.fingerprint(s))

@@ -41,7 +41,7 @@ def after_decision(
         return
     for r in awaiting:  # the customer came back with more: that answer did not settle it
         r.status, r.cancelled_at = "cancelled", now
-    _cancel_recent(uow, conv.contact_id)
+    cancel_recent(uow, conv.contact_id)
     if decision.kind is DecisionKind.ANSWER:
         slug = None
         if decision.link:
@@ -51,19 +51,20 @@ def after_decision(
         s.add(Resolution(conversation_id=conv.id, action=decision.action.value, answered_at=now))
 
 
-def _cancel_recent(uow: UnitOfWork, contact_id: int) -> None:
-    """Writing again within 7 days of a resolution reopens the problem."""
+def cancel_recent(uow: UnitOfWork, contact_id: int) -> bool:
+    """Writing again within 7 days of a resolution reopens the problem. True when a
+    resolution was cancelled (nothing is written when there was none to cancel)."""
     s = uow.session
     convs = select(Conversation.id).where(Conversation.contact_id == contact_id)
-    s.execute(
-        update(Resolution)
-        .where(
-            Resolution.conversation_id.in_(convs.scalar_subquery()),
-            Resolution.status.in_(CLOSED),
-            Resolution.resolved_at >= utcnow() - REOPEN_WINDOW,
-        )
-        .values(status="cancelled", cancelled_at=utcnow())
+    recent = (
+        Resolution.conversation_id.in_(convs.scalar_subquery()),
+        Resolution.status.in_(CLOSED),
+        Resolution.resolved_at >= utcnow() - REOPEN_WINDOW,
     )
+    if s.scalars(select(Resolution.id).where(*recent).limit(1)).first() is None:
+        return False
+    s.execute(update(Resolution).where(*recent).values(status="cancelled", cancelled_at=utcnow()))
+    return True
 
 
 def sweep_assumed(uow: UnitOfWork, silence: timedelta) -> int:
