@@ -53,6 +53,7 @@ def assistant_command(
     """Build a knowledge base from TRAIN, run every TEST query as a new conversation."""
     from ventanilla.assistant.engine import Assistant
     from ventanilla.assistant.evaluation import (
+        OUT_OF_SCOPE,
         DataError,
         articles_from_training,
         evaluate_assistant,
@@ -70,7 +71,7 @@ def assistant_command(
         raise typer.BadParameter(f"{train}: no training rows")
     if not test_rows:
         raise typer.BadParameter(f"{test}: no test rows")
-    known = {r["intent"] for r in train_rows} | {"oos"}
+    known = {r["intent"] for r in train_rows} | {OUT_OF_SCOPE}
     unknown = sorted({r["intent"] for r in test_rows} - known)
     if unknown:
         shown = ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")

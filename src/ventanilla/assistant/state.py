@@ -32,9 +32,6 @@ class ActionIntent(StrEnum):
     CANCEL_ORDER = "cancel_order"
 
 
-_ACTIONS = frozenset(a.value for a in ActionIntent)
-
-
 @dataclass(frozen=True)
 class AssistantState:
     """Per-conversation memory; store ``to_dict()`` and restore with ``from_dict``."""
@@ -71,7 +68,7 @@ class AssistantState:
             pending_action=ActionIntent(action) if action else None,
             language=language if language in ("es", "en") else None,
             last_article_id=data.get("last_article_id"),
-            last_action=ActionIntent(last_action) if last_action in _ACTIONS else None,
+            last_action=ActionIntent(last_action) if last_action else None,
             tried=tuple(data.get("tried", ())),
             customer_messages=tuple(data.get("customer_messages", ()))[-10:],
             order_numbers=tuple(data.get("order_numbers", ())),
