@@ -297,6 +297,17 @@ def test_an_order_status_given_by_the_assistant_can_be_confirmed(bot: Container)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sarcastic_thanks_for_an_order_status_is_not_a_resolution(bot: Container) -> None:
+    owner = Chat(bot, "email", customer("maria@example.com"))
+    assert "shipped" in owner.say("¿Dónde está mi pedido 10023?")
+    owner.say("Genial, otro retraso. Gracias por nada.")
+    with bot.uow() as uow:
+        statuses = [r.status for r in uow.session.scalars(select(Resolution))]
+    assert "confirmed" not in statuses
+    assert owner.conversation().assistant_state.get("_handoff_reason") == "frustration"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_report_says_what_the_assistant_resolved_and_handed_off(bot: Container) -> None:
     started = datetime.now(UTC) - timedelta(minutes=1)
     paypal = Chat(bot, "webchat", visitor("a"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from ventanilla.assistant import service_cues
 from ventanilla.assistant.text import words
 
 _PERSON = (
@@ -67,6 +68,12 @@ _THANKS_RE = re.compile(
     r"me (sirvio|ayudo|vale)|era eso|eso era|that s it|that was it|perfecto|perfect|great|"
     r"genial|excelente|awesome|got it|entendido)\b"
 )
+_SOLVED_RE = re.compile(
+    r"\b(solved|fixed|resolved|sorted|works|working now|it worked|that worked|is gone|gone now|"
+    r"resuelto|solucionado|arreglado|se (arreglo|soluciono|resolvio)|ya (funciona|va|sirve|"
+    r"puedo|esta)|funciono|me (sirvio|ayudo))\b"
+)
+_CONTRAST_RE = re.compile(r"\b(but|however|although|pero|aunque|sin embargo)\b")
 _AFFIRM_RE = re.compile(
     r"^(si|yes|yeah|yep|yup|correct|exact\w*|claro|eso( es| mismo)?|es eso|esa|ese|"
     r"that one|that s (it|the one|right)|right|ok|okay|vale|de acuerdo|sure)\b"
@@ -126,10 +133,27 @@ def is_unhelpful_feedback(text: str) -> bool:
     return bool(_UNHELPFUL_RE.search(normalized(text)))
 
 
+def problem_persists(text: str) -> bool:
+    """The customer says the problem is still there ("sigo sin poder pagar")."""
+    return service_cues.read(text).persists
+
+
 def is_thanks(text: str) -> bool:
-    """The customer confirms the answer solved it."""
+    """The customer confirms the answer solved it.
+
+    Not when they go on to ask something, or report a problem ("great, another delay",
+    "gracias por nada", "thanks, but my order is still missing") unless they say it is
+    solved ("thanks, the error is gone").
+    """
     norm = normalized(text)
     if len(norm.split()) > 8 or norm.startswith(("no ", "not ")) or is_unhelpful_feedback(text):
+        return False
+    if "?" in text or "¿" in text:
+        return False
+    cues = service_cues.read(text)
+    if cues.negative or (
+        (cues.mishap or _CONTRAST_RE.search(norm)) and not _SOLVED_RE.search(norm)
+    ):
         return False
     return bool(_THANKS_RE.search(norm))
 

@@ -80,6 +80,14 @@ class Policy:
             return self._simple(state, signals, DecisionKind.RESOLVED, "resolved")
         if state.last_article_id and intents.is_unhelpful_feedback(text):
             return self._failed(state, signals)
+        if (state.last_article_id or state.last_action) and intents.problem_persists(text):
+            # "Sigo sin poder pagar con PayPal": the last answer did not settle it, but the
+            # message says what is wrong, so it is read afresh after a failed attempt; a
+            # second failure hands off.
+            failed = state.failed_attempts + 1
+            state = replace(state, failed_attempts=failed, last_article_id=None, last_action=None)
+            if failed >= self.config.max_failed_attempts:
+                return self.handoff(state, signals, HandoffReason.FAILED_ATTEMPTS)
         if intents.is_greeting(text):
             return self._simple(state, signals, DecisionKind.CLARIFY, "greeting")
         if signals.action is not None:

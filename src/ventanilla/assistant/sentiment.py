@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from ventanilla.assistant import spanish_lexicon
+from ventanilla.assistant import service_cues, spanish_lexicon
 from ventanilla.assistant.embeddings import Encoder, default_encoder
 from ventanilla.assistant.english import EnglishEncoder, english_encoder
 from ventanilla.assistant.intents import complaint_cues, emphasis_cues
@@ -158,16 +158,36 @@ class SentimentModel:
         """Sentiment of one message."""
         lang = language or detect_language(text)
         probs = self.probabilities([text], [lang])[0]
-        scores = {label: float(p) for label, p in zip(LABELS, probs, strict=True)}
+        service = service_cues.read(text)
+        if service.negative:
+            # Irony, "thanks for nothing", a problem that persists or a long wait: a bad
+            # experience whatever the words' general polarity.
+            probs = _to_negative(probs)
         label = LABELS[int(np.argmax(probs))]
-        # Complaint words count on their own; emphasis only in a message that does not read
-        # as positive, so a delighted "Thank you so much!!" never hands off.
-        cues = complaint_cues(text) + (0 if label == "positive" else emphasis_cues(text))
+        # Complaint words, irony and "thanks for nothing" count on their own; emphasis only
+        # in a message that does not read as positive, so a delighted "Thank you so much!!"
+        # never hands off. A wait or a persisting problem alone does not: the customer may
+        # just want the status, which the assistant can give.
+        complaints = complaint_cues(text) + int(service.ironic) + int(service.thanks_for_nothing)
+        if complaints and label == "neutral":
+            # "Nobody answers the phone" is not neutral. Emphasis alone does not count:
+            # tweets shout with joy as often as with anger.
+            probs = _to_negative(probs)
+            label = "negative"
+        cues = complaints + (0 if label == "positive" else emphasis_cues(text))
+        scores = {name: float(p) for name, p in zip(LABELS, probs, strict=True)}
         frustration = min(1.0, 0.4 * cues + 0.5 * max(0.0, scores["negative"] - 0.5))
         return SentimentResult(
             label=label, scores=scores, frustration=frustration,
             frustrated=cues >= 1, language=lang,
         )
+
+
+def _to_negative(probs: FloatMatrix) -> FloatMatrix:
+    """Move the positive probability and half the neutral one to negative, which then
+    comes first."""
+    neg, neu, pos = (float(p) for p in probs)
+    return np.array([neg + pos + neu / 2, neu / 2, 0.0], dtype=np.float32)
 
 
 _model: SentimentModel | None = None

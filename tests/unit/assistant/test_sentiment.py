@@ -96,3 +96,66 @@ def test_travel_and_service_mishaps_read_as_negative(
     # Words a general-purpose lexicon misses (VADER reads "joke" as positive and has no
     # "stranded", "overbooked" or "nightmare"); without them some of these read as neutral.
     assert model.analyze(text, language).label == "negative"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Great, another delay. Thanks a lot.", "en"),
+        ("Lovely, my order arrived broken", "en"),
+        ("Genial, otro retraso. Gracias por nada.", "es"),
+        ("Qué bien, mi pedido llegó roto", "es"),
+    ],
+)
+def test_irony_about_a_mishap_is_negative_and_frustrated(
+    model: SentimentModel, text: str, language: str
+) -> None:
+    # The tweet-trained model reads the cheerful opener and labels these positive.
+    result = model.analyze(text, language)  # type: ignore[arg-type]
+    assert result.label == "negative"
+    assert result.frustrated
+    assert result.scores["positive"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I've been waiting 3 hours for a reply", "en"),
+        ("Where is my bag? It's been 4 days", "en"),
+        ("Llevo 3 horas esperando una respuesta", "es"),
+        ("¿Dónde está mi maleta? Ya van 4 días", "es"),
+    ],
+)
+def test_a_long_wait_stated_as_a_fact_is_negative_but_not_a_reason_to_hand_off(
+    model: SentimentModel, text: str, language: str
+) -> None:
+    result = model.analyze(text, language)  # type: ignore[arg-type]
+    assert result.label == "negative"
+    assert not result.frustrated  # the assistant can still give the status
+
+
+@pytest.mark.parametrize("text", ["Thanks for nothing", "Gracias por nada"])
+def test_thanks_for_nothing_is_a_complaint(model: SentimentModel, text: str) -> None:
+    result = model.analyze(text)
+    assert result.label == "negative"
+    assert result.frustrated
+
+
+@pytest.mark.parametrize("text", ["Nobody answers the phone", "Nadie contesta el teléfono"])
+def test_a_flagged_complaint_is_never_labelled_neutral(model: SentimentModel, text: str) -> None:
+    result = model.analyze(text)
+    assert result.frustrated
+    assert result.label == "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Great, thanks!", "Genial, muchas gracias", "Perfect, thank you so much",
+     "Llevo un mes usando la app y me encanta"],
+)
+def test_cheerful_messages_without_a_problem_keep_their_reading(
+    model: SentimentModel, text: str
+) -> None:
+    result = model.analyze(text)
+    assert result.label == "positive"
+    assert not result.frustrated

@@ -265,3 +265,38 @@ def test_confirmations_in_either_language_close_the_question(
 ) -> None:
     answered = assistant.turn(None, "How long does shipping take?").decision
     assert assistant.turn(answered.state, text).decision.kind is DecisionKind.RESOLVED
+
+
+def test_a_problem_that_persists_after_an_answer_is_a_failed_attempt_not_a_resolution(
+    assistant: Assistant,
+) -> None:
+    answered = assistant.turn(None, "¿Cuánto tarda en llegar el envío?").decision
+    again = assistant.turn(
+        answered.state, "Gracias, pero sigo sin saber cuánto tarda en llegar el envío"
+    ).decision
+    assert again.kind is DecisionKind.ANSWER  # read afresh: the message says what is wrong
+    assert again.state.failed_attempts == 1
+    final = assistant.turn(again.state, "sigue sin llegar nada").decision
+    assert final.kind is DecisionKind.HANDOFF
+    assert final.reason is HandoffReason.FAILED_ATTEMPTS
+
+
+def test_still_not_working_after_an_answer_goes_to_a_person(assistant: Assistant) -> None:
+    answered = assistant.turn(None, "How long does shipping take?").decision
+    after = assistant.turn(answered.state, "it's still not working").decision
+    assert after.kind is DecisionKind.HANDOFF
+
+
+def test_thanks_for_nothing_after_an_answer_hands_off(assistant: Assistant) -> None:
+    answered = assistant.turn(None, "¿Cuánto tarda en llegar el envío?").decision
+    after = assistant.turn(answered.state, "Gracias por nada").decision
+    assert after.kind is DecisionKind.HANDOFF
+    assert after.reason is HandoffReason.FRUSTRATION
+
+
+def test_thanks_with_a_new_question_answers_the_question(assistant: Assistant) -> None:
+    answered = assistant.turn(None, "How long does shipping take?").decision
+    after = assistant.turn(answered.state, "Thanks! And can I return a product?").decision
+    assert after.kind is not DecisionKind.RESOLVED
+    offered = [o.article_id for o in after.options]
+    assert after.article_id == "returns-en" or "returns-en" in offered

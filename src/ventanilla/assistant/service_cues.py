@@ -1,0 +1,177 @@
+"""Service-problem cues in Spanish and English: what a general sentiment model misreads.
+
+The sentiment model learnt from tweets about everything. Customers writing to a service say
+things it reads the wrong way:
+
+* irony: a cheerful opener about a mishap ("Great, another delay", "Qué bien, llegó roto"),
+  which the model reads as positive;
+* thanks that mean the opposite ("thanks for nothing", "gracias por nada");
+* a problem that persists ("still not working", "sigo sin poder entrar", "aún no llega");
+* time spent waiting, stated as a fact ("I've been waiting 3 hours", "llevo dos semanas
+  esperando", "ya van 4 días"), which the model reads as neutral.
+
+Each of these says the customer's experience is bad, whatever the words around it. They
+also mean the customer is not confirming that an answer solved their problem.
+
+Patterns run on text that is lower-cased and stripped of accents (``text.words``); irony
+looks at the first clause of the raw text, since punctuation marks where it ends.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ventanilla.assistant.text import words
+
+
+def _normalized(text: str) -> str:
+    return " ".join(words(text))
+
+
+_NUMBER_EN = (
+    r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+    r"twenty|thirty|forty|fifty|sixty|several|many|few|a few|a couple of|couple of)"
+)
+_NUMBER_ES = (
+    r"(\d+|un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|"
+    r"treinta|cuarenta|cincuenta|sesenta|varios|varias|muchos|muchas|unos|unas)"
+)
+_UNIT_EN = r"(mins?|minutes?|h|hrs?|hours?|days?|weeks?|wks?|months?)"
+_UNIT_ES = r"(min|minutos?|h|horas?|dias?|semanas?|mes|meses)"
+_ABOUT_EN = r"((over|more than|almost|nearly|about|around|like|at least) )?"
+_ABOUT_ES = r"((mas de|casi|cerca de|unos|unas|al menos) )?"
+
+# Elapsed waiting and problems that persist. Waiting needs a verb or a continuation
+# ("llevo una semana con el producto y me encanta" is not a complaint).
+_PERSISTS_EN = (
+    rf"\b(waiting|waited|been waiting|on hold|wait) (for )?{_ABOUT_EN}{_NUMBER_EN} {_UNIT_EN}\b",
+    rf"\b(it s|its|it has|it ve|that s|this is) been {_ABOUT_EN}{_NUMBER_EN} {_UNIT_EN}"
+    r"( (and|since|without|with no|now|already|but|yet|of waiting)\b|$)",
+    rf"\b{_NUMBER_EN} {_UNIT_EN}( ago)? (and (still|nothing|no)|later and|now and|without|"
+    r"with no|no (help|reply|answer|response|update|news)|of waiting|on hold|waiting)\b",
+    r"\bstill (no|nothing|waiting|broken|missing|down|pending|unable|charged|(getting|having|"
+    r"seeing) (the same|an? (error|problem|issue)|errors|problems|issues|trouble|charged|no)|"
+    r"haven t|hasn t|have not|has not|didn t|did not|can t|cannot|won t|isn t|doesn t|don t "
+    r"(have|work|know (when|where|why))|not (working|received|arrived|here|fixed|resolved|"
+    r"refunded|delivered|shipped|showing|able|getting|loading|back|answered))\b",
+    r"\b(not|isn t|hasn t|haven t) (arrived|received|working|come|shipped|been (delivered|"
+    r"refunded|fixed|resolved|solved)) (yet|still)\b",
+    r"\b(again and again|over and over|keeps (happening|failing|crashing))\b",
+)
+_WAITING_ES = (
+    r"(esperando|sin|intentando|tratando|llamando|escribiendo|reclamando|en espera|con (este|"
+    r"el|ese|mismo) problema|y (nada|todavia|aun|sigo|sigue|siguen|no))"
+)
+_PERSISTS_ES = (
+    rf"\bllev(o|amos|a|an) {_ABOUT_ES}{_NUMBER_ES} {_UNIT_ES} {_WAITING_ES}\b",
+    rf"\b(desde )?hace {_ABOUT_ES}{_NUMBER_ES} {_UNIT_ES} (que (espero|estoy esperando|no|sigo|"
+    rf"sigue)|{_WAITING_ES})\b",
+    rf"\bya (van|son|pasaron|paso|han pasado|llevo|llevamos) {_ABOUT_ES}{_NUMBER_ES} {_UNIT_ES}\b",
+    rf"\b{_NUMBER_ES} {_UNIT_ES} {_WAITING_ES}\b",
+    r"\b(sigo|seguimos|sigue|siguen) (sin|esperando|igual|con el (mismo )?problema|fallando|"
+    r"sin funcionar)\b",
+    r"\b(todavia|aun) (sin|nada|espero|estoy esperando|no (me )?(ha|han|he|hemos|llega|llego|"
+    r"funciona|responde|contesta|recib|devuelv|reembols|aparece|carga|puedo|hay|sale)\w*)\b",
+    r"\bnada todavia\b",
+    r"\b(una y otra vez|otra vez lo mismo|cada vez peor)\b",
+)
+_PERSISTS_RE = re.compile("|".join(_PERSISTS_EN + _PERSISTS_ES))
+
+_THANKS_FOR_NOTHING_RE = re.compile(
+    r"\b(thanks|thank you|thx) (for nothing|for no(thing| help)|for the (lack of|zero) help|"
+    r"for (not|never) (helping|responding|replying|answering|getting back))\b|"
+    r"\bgracias por (nada|la nula ayuda|ninguna ayuda|no (ayudar|responder|contestar|hacer nada)"
+    r"|nunca (responder|contestar))\b"
+)
+
+# What goes wrong in a purchase, a trip, an account or a service.
+_MISHAP_RE = re.compile(
+    r"\b(delay\w*|late|later than|cancel+ed|broken|broke|damaged|smashed|cracked|lost|missing|"
+    r"stolen|wrong|never (arrived|came|received|got|showed)|(didn t|did not|hasn t|has not|"
+    r"haven t|have not) (arrive\w*|come|receive\w*|get|got|show\w*|ship\w*)|charged (twice|"
+    r"two times|double)|double charged|overcharged|stranded|stuck|crash\w*|down again|not "
+    r"working|stopped working|(doesn t|does not|won t|can t|cannot|couldn t) (work|load|open|"
+    r"log|sign|connect|access|pay)|error|declined|refused|on hold|no (reply|answer|response|"
+    r"one|update|refund|info\w*)|another (delay|problem|issue|error|hour|day|week)|"
+    r"retras\w*|demora\w*|cancelad\w*|cancelaron|rot[oa]s?|danad[oa]s?|estropead\w*|"
+    r"perdi(do|da|dos|das|eron)|extravi\w*|robad\w*|(me|nos|le) falta\w*|incomplet\w*|"
+    r"equivocad\w*|incorrect\w*|"
+    r"(no|nunca) (me )?(ha )?(llego|llegado|llega|llegan|llegaron)|cobr\w* (dos veces|doble|"
+    r"de mas)|doble cobro|cobro doble|varad[oa]s?|atascad\w*|(no|ya no) (funciona\w*|carga|"
+    r"abre|deja|puedo|consigo)|dejo de funcionar|error\w*|rechaz\w*|sin (respuesta|servicio|"
+    r"reembolso|noticias|ayuda|solucion)|en espera|otr[oa] (retraso|problema|error|hora|dia|"
+    r"semana))\b"
+)
+
+# A cheerful opener that is the whole first clause, or one that goes on to "another" /
+# "again": "Great, another delay", "Perfecto. Ahora no puedo entrar", "oh great again".
+_OPENER = (
+    r"(great|lovely|perfect|wonderful|fantastic|brilliant|awesome|excellent|nice|superb|"
+    r"amazing|cool|fabulous|terrific|good job|great job|well done|way to go|bravo|"
+    r"thanks a lot|thanks a bunch|genial|que bien|perfecto|fantastico|estupendo|maravilloso|"
+    r"excelente|buenisimo|que maravilla|de lujo|muy bien|felicidades|enhorabuena|"
+    r"que bonito|que lindo|que bueno)"
+)
+_OPENER_CLAUSE_RE = re.compile(
+    rf"^((oh|wow|just|really|so|simply|yeah|ah|ay|pues|vaya|uy|muy) )*{_OPENER}"
+    r"( (guys|team|chicos|equipo|again|de nuevo|otra vez))?$"
+)
+_OPENER_AGAIN_RE = re.compile(
+    rf"^((oh|wow|just|really|so|yeah|ah|ay|pues|vaya) )*{_OPENER} (another|again|otr[oa]s?|"
+    r"de nuevo)\b"
+)
+_CLAUSE_END_RE = re.compile(r"[,.;:!?¡¿…—\n]+")
+
+
+@dataclass(frozen=True)
+class ServiceCues:
+    """What a message says about the service, beyond its words' general polarity."""
+
+    ironic: bool = False
+    thanks_for_nothing: bool = False
+    persists: bool = False
+    mishap: bool = False
+
+    @property
+    def negative(self) -> bool:
+        """The message reports a bad experience whatever its wording's polarity."""
+        return self.ironic or self.thanks_for_nothing or self.persists
+
+    @property
+    def problem(self) -> bool:
+        """The message reports a problem: it does not confirm that one is solved."""
+        return self.negative or self.mishap
+
+
+def _first_clause(text: str) -> str:
+    for clause in _CLAUSE_END_RE.split(text):
+        norm = _normalized(clause)
+        if norm:
+            return norm
+    return ""
+
+
+def _ironic(text: str, norm: str) -> bool:
+    first = _first_clause(text)
+    if not first:
+        return False
+    if _OPENER_AGAIN_RE.search(first):
+        return True
+    if not _OPENER_CLAUSE_RE.search(first):
+        return False
+    rest = norm[len(first):] if norm.startswith(first) else norm
+    return bool(_MISHAP_RE.search(rest) or _PERSISTS_RE.search(rest))
+
+
+def read(text: str) -> ServiceCues:
+    """The service cues of one customer message."""
+    norm = _normalized(text)
+    if not norm:
+        return ServiceCues()
+    return ServiceCues(
+        ironic=_ironic(text, norm),
+        thanks_for_nothing=bool(_THANKS_FOR_NOTHING_RE.search(norm)),
+        persists=bool(_PERSISTS_RE.search(norm)),
+        mishap=bool(_MISHAP_RE.search(norm)),
+    )

@@ -1,0 +1,84 @@
+"""Service-problem cues: irony, "thanks for nothing", persisting problems and long waits."""
+
+from __future__ import annotations
+
+import pytest
+
+from ventanilla.assistant import intents, service_cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Great, another delay. Thanks a lot.", "oh great, the app crashed again",
+     "Perfecto. Ahora no puedo entrar", "Qué bien, mi pedido llegó roto",
+     "Good job guys, 3 weeks and still no refund"],
+)
+def test_a_cheerful_opener_about_a_mishap_is_irony(text: str) -> None:
+    assert service_cues.read(text).ironic
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Great, thanks!", "Perfect, the order arrived today", "Genial, muchas gracias",
+     "Great service, my order came early", "Thanks, my card was lost, can you block it?"],
+)
+def test_a_cheerful_message_or_a_polite_report_is_not_irony(text: str) -> None:
+    assert not service_cues.read(text).ironic
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I've been waiting 3 hours for a reply", "Where is my bag? It's been 4 days",
+     "Still no refund after 6 weeks", "still not working", "12 days no help",
+     "ordered 5 days ago and still nothing", "Llevo 3 horas esperando una respuesta",
+     "¿Dónde está mi maleta? Ya van 4 días", "Sigo sin reembolso después de 6 semanas",
+     "Todavía no me ha llegado el pedido", "hace dos semanas que espero el reembolso",
+     "aún no funciona"],
+)
+def test_a_wait_or_a_persisting_problem_is_recognised_in_both_languages(text: str) -> None:
+    cues = service_cues.read(text)
+    assert cues.persists
+    assert cues.negative
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Llevo un mes usando la app y me encanta", "I'm still not sure which plan to choose",
+     "Aún no sé qué talla pedir", "Is it still possible to cancel my order?",
+     "Do you still have it in stock?", "Delivery takes 3 to 5 days?",
+     "Gracias, no hace falta nada más"],
+)
+def test_ordinary_questions_with_still_or_durations_are_not_complaints(text: str) -> None:
+    cues = service_cues.read(text)
+    assert not cues.negative
+    assert not cues.problem
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["gracias por nada", "thanks for nothing", "Great, another delay. Thanks a lot.",
+     "Genial, otro retraso", "great, still not working", "gracias pero sigo sin poder entrar",
+     "Thanks, but my order is still missing", "Thanks, how does shipping work?",
+     "gracias, pero tengo otra duda"],
+)
+def test_a_problem_or_a_new_question_is_not_a_confirmation(text: str) -> None:
+    assert not intents.is_thanks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["great thanks", "gracias!", "Thanks again!", "Gracias de nuevo", "Perfect, that fixed it",
+     "Thanks, the error is gone now", "listo, ya funciona, gracias", "ok thanks"],
+)
+def test_plain_thanks_still_confirm(text: str) -> None:
+    assert intents.is_thanks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["gracias pero sigo sin poder entrar", "thanks, but it's still not working",
+     "todavía no me ha llegado"],
+)
+def test_a_persisting_problem_is_recognised_after_an_answer(text: str) -> None:
+    assert intents.problem_persists(text)
+    assert not intents.is_thanks(text)
