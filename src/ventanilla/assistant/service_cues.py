@@ -58,6 +58,11 @@ _PERSISTS_EN = (
     r"\b(not|isn t|hasn t|haven t) (arrived|received|working|come|shipped|been (delivered|"
     r"refunded|fixed|resolved|solved)) (yet|still)\b",
     r"\b(again and again|over and over|keeps (happening|failing|crashing))\b",
+    rf"\b(pending|stuck|processing|in transit|on hold) (for )?{_ABOUT_EN}{_NUMBER_EN} {_UNIT_EN}\b",
+    r"\b(nobody|no one|noone) (has |have )?(ever )?(replied|answered|responded|helped|called|"
+    r"got back|gotten back|contacted)\b",
+    r"\b(never|still haven t|haven t|have not|hasn t) (got|gotten|had|received) (a |any )?"
+    r"(reply|answer|response|call back|callback)\b",
 )
 _WAITING_ES = (
     r"(esperando|sin|intentando|tratando|llamando|escribiendo|reclamando|en espera|con (este|"
@@ -75,6 +80,11 @@ _PERSISTS_ES = (
     r"funciona|responde|contesta|recib|devuelv|reembols|aparece|carga|puedo|hay|sale)\w*)\b",
     r"\bnada todavia\b",
     r"\b(una y otra vez|otra vez lo mismo|cada vez peor)\b",
+    rf"\b(pendiente|atascad[oa]|en transito|en espera|retenid[oa]) (desde hace |hace )?"
+    rf"{_ABOUT_ES}{_NUMBER_ES} {_UNIT_ES}\b",
+    r"\bnadie (me |nos )?(ha |han )?(respondido|contestado|ayudado|llamado|dicho nada|"
+    r"devuelto)\b",
+    r"\bno (me |nos )?(han|ha) (respondido|contestado|llamado|devuelto|dicho nada)\b",
 )
 _PERSISTS_RE = re.compile("|".join(_PERSISTS_EN + _PERSISTS_ES))
 

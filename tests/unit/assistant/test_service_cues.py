@@ -33,7 +33,9 @@ def test_a_cheerful_message_or_a_polite_report_is_not_irony(text: str) -> None:
      "ordered 5 days ago and still nothing", "Llevo 3 horas esperando una respuesta",
      "¿Dónde está mi maleta? Ya van 4 días", "Sigo sin reembolso después de 6 semanas",
      "Todavía no me ha llegado el pedido", "hace dos semanas que espero el reembolso",
-     "aún no funciona"],
+     "aún no funciona", "My top up has been pending for an hour already",
+     "No one got back to me", "Nadie me ha respondido en una semana",
+     "El reembolso está pendiente desde hace 10 días", "no me han contestado"],
 )
 def test_a_wait_or_a_persisting_problem_is_recognised_in_both_languages(text: str) -> None:
     cues = service_cues.read(text)
