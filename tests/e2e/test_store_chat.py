@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -109,6 +110,22 @@ def shown(page: Page) -> list[str]:
     return texts
 
 
+@contextmanager
+def store_page(store: Store, lang: str, online: str) -> Iterator[Page]:
+    """The demo store in ``lang``, its chat connected."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{store.url}/?lang={lang}")
+            expect(page.locator("#chat-status")).to_have_text(online)
+            yield page
+        finally:
+            browser.close()
+
+
 def in_order(texts: list[str], wanted: list[str]) -> bool:
     it = iter(texts)
     return all(any(t == w for t in it) for w in wanted)
@@ -161,18 +178,35 @@ def test_a_customer_chats_from_the_demo_store(store: Store) -> None:
 
 
 def test_the_demo_assistant_answers_from_the_knowledge_base_in_the_browser(store: Store) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(f"{store.url}/?lang=en")
-            expect(page.locator("#chat-status")).to_have_text("Online")
-            page.fill("#chat-input", "How much does shipping cost?")
-            page.press("#chat-input", "Enter")
-            answer = page.locator("#chat-log li.theirs").filter(has_text="4.90")
-            expect(answer).to_have_count(1, timeout=30_000)  # the first turn loads the model
-            assert "/help/en/" in answer.inner_text()  # with a link to the help center
-        finally:
-            browser.close()
+    with store_page(store, "en", "Online") as page:
+        page.fill("#chat-input", "How much does shipping cost?")
+        page.press("#chat-input", "Enter")
+        answer = page.locator("#chat-log li.theirs").filter(has_text="4.90")
+        expect(answer).to_have_count(1, timeout=30_000)  # the first turn loads the model
+        assert "/help/en/" in answer.inner_text()  # with a link to the help center
+
+
+def test_the_customer_taps_a_quick_reply_to_pick_an_article(store: Store) -> None:
+    from playwright.sync_api import expect
+
+    with store_page(store, "es", "En línea") as page:
+        page.fill("#chat-input", "envío")
+        page.press("#chat-input", "Enter")
+        buttons = page.locator("#chat-log .quick-replies button")
+        expect(buttons).to_have_count(3, timeout=30_000)  # the first turn loads the model
+        offered = ["Gastos de envío", "Plazos de envío", "Ninguna de estas"]
+        assert buttons.all_inner_texts() == offered
+        buttons.filter(has_text="Plazos de envío").click()
+        answer = page.locator("#chat-log li.theirs").filter(has_text="2 a 4 días")
+        expect(answer).to_have_count(1, timeout=10_000)
+        expect(page.locator("#chat-log li.mine").last).to_have_text("Tú: Plazos de envío")
+        expect(buttons).to_have_count(0)  # only the newest message offers any
+        link = answer.locator("a")
+        assert link.get_attribute("href") == "/help/es/shipping-times"
+        with page.context.expect_page() as opened:
+            link.click()  # the help center article, in a new tab
+        article = opened.value
+        expect(article).to_have_url(re.compile(r"/help/es/shipping-times$"))
+        expect(article.get_by_role("heading", name="Plazos de envío")).to_have_count(1)

@@ -18,8 +18,9 @@ from ventanilla.channels.base import InboundMessage, SenderIdentity
 from ventanilla.config import Settings
 from ventanilla.domain.enums import ChannelKind, IdentityKind, Role
 from ventanilla.jobs.runner import OutboxRunner
-from ventanilla.services import inbound, knowledge, resolutions
+from ventanilla.services import inbound, knowledge, resolutions, webchat
 from ventanilla.services.demo_kb import ARTICLES
+from ventanilla.services.views import message_view
 from ventanilla.storage.models import Conversation, Message, Resolution
 from ventanilla.web.app import create_app
 
@@ -294,6 +295,33 @@ def test_an_order_status_given_by_the_assistant_can_be_confirmed(bot: Container)
         assert [(r.action, r.article_slug, r.status) for r in rows] == [
             ("order_status", None, "confirmed")
         ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_clarification_carries_its_quick_replies_to_the_widget_and_the_api(
+    bot: Container,
+) -> None:
+    chat = Chat(bot, "webchat", visitor())
+    reply = chat.say("envío")
+    assert "1. Gastos de envío" in reply  # channels without buttons read them in the text
+    with bot.uow() as uow:
+        msgs = uow.session.scalars(
+            select(Message).where(Message.conversation_id == chat.conversation_id)
+        ).all()
+        views = [message_view(m) for m in msgs]
+    assert [v["quick_replies"] for v in views] == [
+        [], ["Gastos de envío", "Plazos de envío", "Ninguna de estas"]
+    ]
+    assert webchat.public_view(views[1])["quick_replies"] == views[1]["quick_replies"]
+    assert "2 a 4 días" in chat.say("Plazos de envío")  # the tapped title picks it
+    with bot.uow() as uow:
+        last = uow.session.scalars(
+            select(Message).where(Message.conversation_id == chat.conversation_id)
+            .order_by(Message.id.desc())
+        ).first()
+        assert last is not None
+        assert "2 a 4 días" in last.text
+        assert message_view(last)["quick_replies"] == []  # an answer offers none
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -193,7 +193,11 @@ def choice_index(text: str, option_count: int) -> int | None:
 
 def title_choice(text: str, titles: list[str]) -> int | None:
     """Index of the offered title the customer's text names, if exactly one fits well."""
-    said = set(normalized(text).split())
+    norm = normalized(text)
+    exact = [i for i, t in enumerate(titles) if normalized(t.replace("_", " ")) == norm]
+    if len(exact) == 1:  # a tapped quick reply, or the title typed out
+        return exact[0]
+    said = set(norm.split())
     if not said:
         return None
     best: list[tuple[float, int]] = []

@@ -19,6 +19,11 @@ CATALOG: dict[str, dict[Language, str]] = {
         "en": "Is this what you need? Reply yes or no.",
     },
     "clarify_option": {"es": "{number}. {title}", "en": "{number}. {title}"},
+    # Quick replies (buttons on channels that have them); each is also an answer the
+    # policy understands when typed.
+    "quick_yes": {"es": "Sí, eso es", "en": "Yes, that's it"},
+    "quick_no": {"es": "No, otra cosa", "en": "No, something else"},
+    "quick_none": {"es": "Ninguna de estas", "en": "None of these"},
     "rephrase": {
         "es": "No estoy seguro de haberte entendido. ¿Puedes contármelo con otras palabras?",
         "en": "I'm not sure I understood. Could you tell me in other words?",

@@ -179,9 +179,14 @@ class Policy:
             state, pending_options=tuple(o.article_id for o in options),
             tried=mark_tried(state, *(o.article_id for o in options)),
         )
+        quick = (
+            (*(o.title for o in options), message("quick_none", language))
+            if len(options) > 1
+            else (message("quick_yes", language), message("quick_no", language))
+        )
         return Decision(
             kind=DecisionKind.CLARIFY, language=language, reply="\n".join(lines), state=new_state,
-            options=options, candidates=self._ids(signals),
+            options=options, quick_replies=quick, candidates=self._ids(signals),
         )
 
     def _act(self, state: AssistantState, signals: Signals, action: ActionIntent) -> Decision:

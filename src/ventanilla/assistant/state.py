@@ -111,6 +111,9 @@ class Decision:
     link: str | None = None
     confidence: float = 0.0
     options: tuple[Option, ...] = ()
+    # What a customer can tap instead of typing: the options' titles and "none of these",
+    # or yes / no for a single option.
+    quick_replies: tuple[str, ...] = ()
     action: ActionIntent | None = None
     order_numbers: tuple[str, ...] = ()
     reason: HandoffReason | None = None

@@ -141,7 +141,11 @@ def _apply(
         if summary is not None:
             _hand_off(uow, conv, summary)
         if text:
-            outbound.post(uow, conv.id, outbound.Reply(text, AuthorType.ASSISTANT, automatic=True))
+            quick = () if outcome or summary is not None else decision.quick_replies
+            outbound.post(
+                uow, conv.id,
+                outbound.Reply(text, AuthorType.ASSISTANT, automatic=True, quick_replies=quick),
+            )
         resolutions.after_decision(uow, conv, decision, settled=bool(outcome and outcome.settled))
         uow.commit()
         del inbox  # (kept alive until here on purpose)

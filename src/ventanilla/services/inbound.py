@@ -279,6 +279,7 @@ def lean_view(message_id: int, row: dict[str, Any]) -> dict[str, Any]:
         "delivery_status": row["delivery_status"],
         "delivery_error": None,
         "sender_auth": sender_auth(meta) if "sender_auth" in meta else None,
+        "quick_replies": [],
         "created_at": row["created_at"].isoformat(),
         "attachments": [],
     }

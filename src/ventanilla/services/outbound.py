@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,8 @@ from ventanilla.storage.models import Conversation, Inbox, Message
 from ventanilla.storage.ordering import lock_contact_messages
 
 MAX_REPLY = 20_000
+MAX_QUICK = 10  # quick replies on one message
+MAX_QUICK_REPLY = 80  # characters of one quick reply
 # Channels whose customers read our messages from the conversation stream itself.
 STREAMED = {ChannelKind.WEBCHAT.value}
 
@@ -30,6 +33,9 @@ class Reply:
     inbox_id: int | None = None
     html: str | None = None
     automatic: bool = False
+    # Answers the customer can tap (web chat shows them as buttons; every channel also
+    # gets them in the text).
+    quick_replies: tuple[str, ...] = ()
 
 
 def post(uow: UnitOfWork, conversation_id: int, reply: Reply) -> Message:
@@ -55,7 +61,7 @@ def post(uow: UnitOfWork, conversation_id: int, reply: Reply) -> Message:
         html=reply.html,
         private=reply.private,
         delivery_status=_initial_status(reply.private, inbox.channel),
-        meta={"automatic": "1"} if reply.automatic else {},
+        meta=_meta(reply),
     )
     s.add(msg)
     s.flush()
@@ -68,6 +74,13 @@ def post(uow: UnitOfWork, conversation_id: int, reply: Reply) -> Message:
     s.refresh(msg, ["attachments"])
     uow.emit(MessageCreated(conv.id, conv.contact_id, msg.id, reply.private, message_view(msg)))
     return msg
+
+
+def _meta(reply: Reply) -> dict[str, Any]:
+    meta: dict[str, Any] = {"automatic": "1"} if reply.automatic else {}
+    if reply.quick_replies and not reply.private:
+        meta["quick_replies"] = [q[:MAX_QUICK_REPLY] for q in reply.quick_replies[:MAX_QUICK]]
+    return meta
 
 
 def _initial_status(private: bool, channel: str) -> str:

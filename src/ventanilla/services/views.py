@@ -23,6 +23,7 @@ def message_view(m: Message) -> dict[str, Any]:
         "delivery_status": m.delivery_status,
         "delivery_error": m.delivery_error,
         "sender_auth": _sender_auth(m),
+        "quick_replies": [str(q) for q in (m.meta or {}).get("quick_replies", [])],
         "created_at": m.created_at.isoformat(),
         "attachments": [
             {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}

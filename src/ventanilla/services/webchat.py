@@ -156,6 +156,7 @@ def public_view(view: dict[str, Any]) -> dict[str, Any]:
         "created_at",
         "attachments",
         "delivery_status",
+        "quick_replies",
     )
     return {k: view[k] for k in keep if k in view}
 

@@ -4,7 +4,8 @@ Socket protocol (JSON text frames). The widget sends `hello{after}` first (the h
 message id it already shows, 0 for none), then `message{text, client_id}` and `typing{on}`.
 The server answers `message{message}` (each public message once, oldest first), `ack{client_id,
 id}`, `update{message}` (delivery status changes), `typing{on}` and `error{message}`; a bad or
-expired session token closes the socket with code 4401.
+expired session token closes the socket with code 4401. A message may carry `quick_replies`
+(texts the customer can tap; the widget sends the tapped one as a `message`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from ventanilla.assistant import Assistant, AssistantState, DecisionKind, HandoffReason
+from ventanilla.assistant import Assistant, AssistantState, DecisionKind, HandoffReason, intents
+from ventanilla.assistant.messages import message
 from ventanilla.assistant.state import ActionIntent
 
 
@@ -164,6 +165,44 @@ def test_an_ambiguous_question_offers_close_articles_and_acts_on_the_number(
     second = assistant.turn(first.state, str(pick)).decision
     assert second.kind is DecisionKind.ANSWER
     assert second.article_id == "password-change"
+
+
+def test_every_quick_reply_of_a_clarification_does_what_it_says(assistant: Assistant) -> None:
+    first = assistant.turn(None, "password").decision
+    titles = [o.title for o in first.options]
+    assert first.quick_replies == (*titles, "None of these")
+    for option, tapped in zip(first.options, first.quick_replies, strict=False):
+        picked = assistant.turn(first.state, tapped).decision
+        assert picked.kind is DecisionKind.ANSWER
+        assert picked.article_id == option.article_id
+    none = assistant.turn(first.state, first.quick_replies[-1]).decision
+    assert none.kind is DecisionKind.CLARIFY
+    assert none.state.failed_attempts == 1
+
+
+def test_a_single_offered_article_gets_yes_and_no_quick_replies(assistant: Assistant) -> None:
+    offered = assistant.turn(None, "quiero mandar de vuelta lo que compré").decision
+    assert [o.article_id for o in offered.options] == ["returns-en"]
+    assert offered.quick_replies == ("Sí, eso es", "No, otra cosa")
+    accepted = assistant.turn(offered.state, "Sí, eso es").decision
+    assert accepted.kind is DecisionKind.ANSWER
+    assert accepted.article_id == "returns-en"
+    declined = assistant.turn(offered.state, "No, otra cosa").decision
+    assert declined.kind is not DecisionKind.ANSWER
+    assert declined.state.failed_attempts == 1
+
+
+def test_the_english_yes_and_no_quick_replies_are_understood(assistant: Assistant) -> None:
+    yes, no = message("quick_yes", "en"), message("quick_no", "en")
+    state = AssistantState(pending_options=("returns-en",), language="en")
+    assert assistant.turn(state, yes).decision.article_id == "returns-en"
+    assert assistant.turn(state, no).decision.state.failed_attempts == 1
+
+
+def test_a_tapped_title_picks_its_option_even_when_another_title_contains_it() -> None:
+    titles = ["Password reset", "Password reset for business accounts"]
+    assert intents.title_choice("Password reset for business accounts", titles) == 1
+    assert intents.title_choice("Password reset", titles) == 0
 
 
 def test_the_customer_can_pick_an_offered_option_by_its_title(assistant: Assistant) -> None:

@@ -30,15 +30,54 @@
     li.className = msg.direction === "inbound" ? "mine" : "theirs";
     li.dataset.id = msg.id;
     var who = msg.direction === "inbound" ? box.dataset.you : box.dataset.agent;
-    li.textContent = who + ": " + msg.text;  // textContent: message text is never HTML
+    appendText(li, who + ": " + msg.text);
     var next = null;  // keep the log in id order even if a message arrives late
     for (var i = log.children.length - 1; i >= 0; i--) {
       if (parseInt(log.children[i].dataset.id, 10) > msg.id) next = log.children[i];
       else break;
     }
     log.insertBefore(li, next);
+    if (next === null) offer(li, msg.direction === "inbound" ? [] : msg.quick_replies || []);
     log.scrollTop = log.scrollHeight;
     shownUpTo = Math.max(shownUpTo, msg.id);
+  }
+
+  // Message text is never HTML: text nodes, and links only for http(s) addresses and the
+  // help center's own paths.
+  var LINK = /(https?:\/\/[^\s<>"]+|\/help\/[A-Za-z0-9_\-\/]+)/g;
+  function appendText(el, text) {
+    var last = 0, m;
+    LINK.lastIndex = 0;
+    while ((m = LINK.exec(text)) !== null) {
+      var href = m[0].replace(/[.,;:!?)]+$/, "");
+      el.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var a = document.createElement("a");
+      a.href = href;
+      a.textContent = href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      el.appendChild(a);
+      last = m.index + href.length;
+      LINK.lastIndex = last;
+    }
+    el.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  // Quick replies: buttons under the newest message only; tapping one sends its text.
+  function offer(li, replies) {
+    var old = log.querySelectorAll(".quick-replies");
+    for (var i = 0; i < old.length; i++) old[i].parentNode.removeChild(old[i]);
+    if (!replies.length) return;
+    var row = document.createElement("div");
+    row.className = "quick-replies";
+    replies.forEach(function (text) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = text;  // never HTML
+      button.addEventListener("click", function () { sendText(text); });
+      row.appendChild(button);
+    });
+    li.appendChild(row);
   }
 
   function session() {
@@ -111,14 +150,18 @@
     typingTimer = setTimeout(function () { setTyping(false); }, 4000);
   });
 
-  form.addEventListener("submit", function (e) {
-    e.preventDefault();
-    var text = input.value.trim();
-    if (!text) return;
+  function sendText(text) {
     var id = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random();
     pending[id] = text;
     pendingOrder.push(id);
     send({type: "message", text: text, client_id: id});
+  }
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    sendText(text);
     input.value = "";
     setTyping(false);
   });
