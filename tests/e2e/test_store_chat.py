@@ -185,6 +185,7 @@ def test_the_demo_assistant_answers_from_the_knowledge_base_in_the_browser(store
         page.press("#chat-input", "Enter")
         answer = page.locator("#chat-log li.theirs").filter(has_text="4.90")
         expect(answer).to_have_count(1, timeout=30_000)  # the first turn loads the model
+        assert answer.inner_text().startswith("Virtual assistant: ")  # never passed off as a person
         assert "/help/en/" in answer.inner_text()  # with a link to the help center
 
 

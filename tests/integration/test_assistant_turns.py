@@ -325,6 +325,19 @@ def test_a_clarification_carries_its_quick_replies_to_the_widget_and_the_api(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_assistant_signs_its_emails_as_a_virtual_assistant(bot: Container) -> None:
+    mail = Chat(bot, "email", customer("ana@example.com"))
+    assert mail.say("¿Aceptáis PayPal?").endswith(
+        "Asistente virtual (respuesta automática). Si prefieres que te atienda alguien del "
+        "equipo, dilo en tu respuesta."
+    )
+    mail.say("Sí, gracias, era eso")
+    assert resolution_states(bot) == {mail.conversation_id: ["confirmed"]}
+    chat = Chat(bot, "webchat", visitor())
+    assert "Asistente virtual" not in chat.say("¿Aceptáis PayPal?")  # the widget labels it
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sarcastic_thanks_for_an_order_status_is_not_a_resolution(bot: Container) -> None:
     owner = Chat(bot, "email", customer("maria@example.com"))
     assert "shipped" in owner.say("¿Dónde está mi pedido 10023?")

@@ -24,6 +24,13 @@ CATALOG: dict[str, dict[Language, str]] = {
     "quick_yes": {"es": "Sí, eso es", "en": "Yes, that's it"},
     "quick_no": {"es": "No, otra cosa", "en": "No, something else"},
     "quick_none": {"es": "Ninguna de estas", "en": "None of these"},
+    # Under the assistant's emails: who wrote it, and how to reach a person.
+    "email_signature": {
+        "es": "—\nAsistente virtual (respuesta automática). Si prefieres que te atienda alguien "
+              "del equipo, dilo en tu respuesta.",
+        "en": "—\nVirtual assistant (automatic reply). If you would rather have someone on our "
+              "team help you, just say so in your reply.",
+    },
     "rephrase": {
         "es": "No estoy seguro de haberte entendido. ¿Puedes contármelo con otras palabras?",
         "en": "I'm not sure I understood. Could you tell me in other words?",

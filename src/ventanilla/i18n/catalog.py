@@ -18,6 +18,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "chat.offline": {"es": "Reconectando…", "en": "Reconnecting…"},
     "chat.you": {"es": "Tú", "en": "You"},
     "chat.agent": {"es": "Equipo", "en": "Team"},
+    "chat.assistant": {"es": "Asistente virtual", "en": "Virtual assistant"},
     "chat.typing": {"es": "Escribiendo…", "en": "Typing…"},
     "store.products": {"es": "Productos", "en": "Products"},
     "store.help": {"es": "Ayuda", "en": "Help"},

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 
 from ventanilla.assistant import AssistantState, Decision, DecisionKind
 from ventanilla.assistant.engine import Turn
-from ventanilla.domain.enums import AuthorType, ConversationStatus, Direction
+from ventanilla.assistant.messages import message
+from ventanilla.domain.enums import AuthorType, ChannelKind, ConversationStatus, Direction
 from ventanilla.domain.events import ConversationStatusChanged
 from ventanilla.services import knowledge, outbound, resolutions
 from ventanilla.services.assistant_actions import ActionOutcome, run_action
@@ -140,6 +141,9 @@ def _apply(
         inbox = s.get(Inbox, conv.last_inbox_id) if conv.last_inbox_id else None
         if summary is not None:
             _hand_off(uow, conv, summary)
+        if text and summary is None and inbox is not None and inbox.channel == ChannelKind.EMAIL:
+            # Mail has no label saying who wrote it: the assistant signs as itself.
+            text = f"{text}\n\n{message('email_signature', decision.language)}"
         if text:
             quick = () if outcome or summary is not None else decision.quick_replies
             outbound.post(

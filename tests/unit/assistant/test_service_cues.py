@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ventanilla.assistant import intents, service_cues
+from ventanilla.assistant.messages import message
 
 
 @pytest.mark.parametrize(
@@ -84,3 +85,12 @@ def test_plain_thanks_still_confirm(text: str) -> None:
 def test_a_persisting_problem_is_recognised_after_an_answer(text: str) -> None:
     assert intents.problem_persists(text)
     assert not intents.is_thanks(text)
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_assistants_email_signature_quoted_back_asks_for_nothing(language: str) -> None:
+    # A customer's mail client may quote it in full under a plain "thanks".
+    signature = message("email_signature", language)  # type: ignore[arg-type]
+    assert not intents.asks_for_human(signature)
+    assert not intents.complaint_cues(signature)
+    assert not service_cues.read(signature).problem

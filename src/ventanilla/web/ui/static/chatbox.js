@@ -29,7 +29,9 @@
     var li = document.createElement("li");
     li.className = msg.direction === "inbound" ? "mine" : "theirs";
     li.dataset.id = msg.id;
-    var who = msg.direction === "inbound" ? box.dataset.you : box.dataset.agent;
+    // The customer always knows when a machine is answering.
+    var who = msg.direction === "inbound" ? box.dataset.you
+      : msg.author_type === "assistant" ? box.dataset.assistant : box.dataset.agent;
     appendText(li, who + ": " + msg.text);
     var next = null;  // keep the log in id order even if a message arrives late
     for (var i = log.children.length - 1; i >= 0; i--) {
