@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ventanilla.assistant import service_cues
-from ventanilla.assistant.text import words
+from ventanilla.assistant.text import normalized
 
 _PERSON = (
     r"(persona|humano|humana|agente|asesor|asesora|operador|operadora|representante|alguien|"
@@ -89,11 +89,6 @@ _ORDINALS = {
     "3": 2, "tres": 2, "tercero": 2, "tercera": 2, "third": 2, "three": 2, "3rd": 2,
 }
 _LAST = {"ultimo", "ultima", "last"}
-
-
-def normalized(text: str) -> str:
-    """Accent-free lower-case words joined by single spaces."""
-    return " ".join(words(text))
 
 
 def asks_for_human(text: str) -> bool:

@@ -22,12 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ventanilla.assistant.text import words
-
-
-def _normalized(text: str) -> str:
-    return " ".join(words(text))
-
+from ventanilla.assistant.text import normalized
 
 _NUMBER_EN = (
     r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
@@ -102,7 +97,7 @@ _MISHAP_RE = re.compile(
     r"haven t|have not) (arrive\w*|come|receive\w*|get|got|show\w*|ship\w*)|charged (twice|"
     r"two times|double)|double charged|overcharged|stranded|stuck|crash\w*|down again|not "
     r"working|stopped working|(doesn t|does not|won t|can t|cannot|couldn t) (work|load|open|"
-    r"log|sign|connect|access|pay)|error|declined|refused|on hold|no (reply|answer|response|"
+    r"log|sign|connect|access|pay)|declined|refused|on hold|no (reply|answer|response|"
     r"one|update|refund|info\w*)|another (delay|problem|issue|error|hour|day|week)|"
     r"retras\w*|demora\w*|cancelad\w*|cancelaron|rot[oa]s?|danad[oa]s?|estropead\w*|"
     r"perdi(do|da|dos|das|eron)|extravi\w*|robad\w*|(me|nos|le) falta\w*|incomplet\w*|"
@@ -156,7 +151,7 @@ class ServiceCues:
 
 def _first_clause(text: str) -> str:
     for clause in _CLAUSE_END_RE.split(text):
-        norm = _normalized(clause)
+        norm = normalized(clause)
         if norm:
             return norm
     return ""
@@ -176,7 +171,7 @@ def _ironic(text: str, norm: str) -> bool:
 
 def read(text: str) -> ServiceCues:
     """The service cues of one customer message."""
-    norm = _normalized(text)
+    norm = normalized(text)
     if not norm:
         return ServiceCues()
     return ServiceCues(

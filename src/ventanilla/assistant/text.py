@@ -47,6 +47,11 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(strip_accents(text.lower()))
 
 
+def normalized(text: str) -> str:
+    """Accent-free lower-case words joined by single spaces (what the rule patterns read)."""
+    return " ".join(words(text))
+
+
 @lru_cache(maxsize=2)
 def _stemmer(language: Language) -> Stemmer.Stemmer:
     return Stemmer.Stemmer("spanish" if language == "es" else "english")
