@@ -1,9 +1,19 @@
-"""Evaluate the sentiment model on the held-out UMSAB tweets in ../shared/datasets.
+"""Evaluate the sentiment model on held-out tweets and on customer messages.
 
-Writes the val split of each language as a temporary ``text,label`` CSV, runs
-``ventanilla eval sentiment`` (the production code path) on each, and prints one table
-next to the published XLM-T figures. The model is trained on the train split only
-(scripts/build_sentiment_model.py). Usage:
+Suites:
+
+* UMSAB (../shared/datasets): the val split of each language; the model is trained on the
+  train split only (scripts/build_sentiment_model.py). Published XLM-T figures beside them.
+* Customer messages written for Ventanilla (bench/data): short messages to a shop, a bank,
+  a telecom operator or an airline, the same ones in Spanish and English, each labelled
+  when written. ``customer_messages_dev.csv`` (70 per language, 40 of them airline tweets)
+  was read while the service cues were designed; ``customer_messages_heldout.csv`` (64 per
+  language) was written afterwards and nothing was tuned on it.
+
+Each suite is written as a temporary ``text,label`` CSV and run through ``ventanilla eval
+sentiment`` (the production code path), twice: as the product reads messages, and with
+``--model-only`` (the trained model's own label, without the service cues), side by side
+in one table. Usage:
 
     python bench/eval_sentiment.py [--json-dir DIR]
 """
@@ -16,30 +26,62 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "datasets" / "umsab-sentiment"
+OWN = ROOT / "bench" / "data"
 LABELS = {"0": "negative", "1": "neutral", "2": "positive"}
-SUITES = (
-    ("UMSAB es (val)", ("spanish",), "es", "XLM-T 67.9"),
-    ("UMSAB en (val)", ("english",), "en", "XLM-T 70.6"),
-    ("UMSAB es+en, detected", ("spanish", "english"), "auto", "—"),
-)
 COLUMNS = ("n", "macro_f1", "accuracy", "f1_negative", "f1_neutral", "f1_positive", "p99_ms")
+Rows = list[dict[str, str]]
 
 
-def _rows(folder: str) -> list[dict[str, str]]:
-    texts = (DATA / folder / "val_text.txt").read_text(encoding="utf-8").split("\n")
-    labels = (DATA / folder / "val_labels.txt").read_text(encoding="utf-8").split("\n")
-    return [
-        {"text": t, "label": LABELS[v.strip()]}
-        for t, v in zip(texts, labels, strict=False)
-        if v.strip()
-    ]
+def _umsab(*folders: str) -> Callable[[], Rows]:
+    def load() -> Rows:
+        rows = []
+        for folder in folders:
+            texts = (DATA / folder / "val_text.txt").read_text(encoding="utf-8").split("\n")
+            labels = (DATA / folder / "val_labels.txt").read_text(encoding="utf-8").split("\n")
+            rows += [
+                {"text": t, "label": LABELS[v.strip()]}
+                for t, v in zip(texts, labels, strict=False)
+                if v.strip()
+            ]
+        return rows
+
+    return load
 
 
-def _run(rows: list[dict[str, str]], lang: str, workdir: Path, out: Path) -> dict[str, object]:
+def _own(name: str, language: str) -> Callable[[], Rows]:
+    def load() -> Rows:
+        with (OWN / name).open(encoding="utf-8", newline="") as handle:
+            return [
+                {"text": row["text"], "label": row["label"]}
+                for row in csv.DictReader(handle)
+                if row["language"] == language
+            ]
+
+    return load
+
+
+SUITES: tuple[tuple[str, Callable[[], Rows], str, str, bool], ...] = (
+    # name, rows, --lang, published figure, needs ../shared
+    ("UMSAB es (val)", _umsab("spanish"), "es", "XLM-T 67.9", True),
+    ("UMSAB en (val)", _umsab("english"), "en", "XLM-T 70.6", True),
+    ("UMSAB es+en, detected", _umsab("spanish", "english"), "auto", "—", True),
+    ("customer messages es (dev)", _own("customer_messages_dev.csv", "es"), "es", "—", False),
+    ("customer messages en (dev)", _own("customer_messages_dev.csv", "en"), "en", "—", False),
+    ("customer messages es (held out)", _own("customer_messages_heldout.csv", "es"), "es", "—",
+     False),
+    ("customer messages en (held out)", _own("customer_messages_heldout.csv", "en"), "en", "—",
+     False),
+)
+
+
+def _run(
+    rows: Rows, lang: str, workdir: Path, out: Path, model_only: bool
+) -> dict[str, object]:
     test = workdir / "test.csv"
     with test.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=("text", "label"))
@@ -47,6 +89,8 @@ def _run(rows: list[dict[str, str]], lang: str, workdir: Path, out: Path) -> dic
         writer.writerows(rows)
     command = [sys.executable, "-m", "ventanilla.assistant.eval_cli", "sentiment",
                "--test", str(test), "--lang", lang, "--json", str(out)]
+    if model_only:
+        command.append("--model-only")
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"sentiment evaluation failed\n{done.stderr}")
@@ -59,19 +103,22 @@ def main() -> None:
     parser.add_argument("--json-dir", type=Path, default=None)
     args = parser.parse_args()
     if not DATA.is_dir():
-        print(f"UMSAB data not found at {DATA.resolve()}; nothing to evaluate")
-        return
-    print("| suite | " + " | ".join(COLUMNS) + " | published |")
-    print("|" + "---|" * (len(COLUMNS) + 2))
+        print(f"UMSAB data not found at {DATA.resolve()}; only the customer messages run")
+    print("| suite | reading | " + " | ".join(COLUMNS) + " | published |")
+    print("|" + "---|" * (len(COLUMNS) + 3))
     with tempfile.TemporaryDirectory() as tmp:
         json_dir = args.json_dir or Path(tmp)
         json_dir.mkdir(parents=True, exist_ok=True)
-        for name, folders, lang, published in SUITES:
-            rows = [row for folder in folders for row in _rows(folder)]
-            out = json_dir / f"sentiment-{'-'.join(folders)}-{lang}.json"
-            figures = _run(rows, lang, Path(tmp), out)
-            cells = [str(figures.get(c, "")) for c in COLUMNS]
-            print(f"| {name} | " + " | ".join(cells) + f" | {published} |")
+        for index, (name, load, lang, published, shared) in enumerate(SUITES):
+            if shared and not DATA.is_dir():
+                continue
+            rows = load()
+            for model_only in (False, True):
+                reading = "model only" if model_only else "product"
+                out = json_dir / f"sentiment-{index}-{lang}{'-model' if model_only else ''}.json"
+                figures = _run(rows, lang, Path(tmp), out, model_only)
+                cells = [str(figures.get(c, "")) for c in COLUMNS]
+                print(f"| {name} | {reading} | " + " | ".join(cells) + f" | {published} |")
 
 
 if __name__ == "__main__":

@@ -91,14 +91,22 @@ def sentiment_command(
     test: Annotated[Path, typer.Option("--test", help="CSV with text,label.")],
     out: JsonOption,
     lang: LangOption = LanguageChoice.auto,
+    model_only: Annotated[
+        bool,
+        typer.Option(
+            "--model-only",
+            help="The trained model's own reading, without the service cues (for comparison).",
+        ),
+    ] = False,
 ) -> None:
     """Score the sentiment model on labelled messages (negative / neutral / positive)."""
     from ventanilla.assistant.evaluation import DataError, evaluate_sentiment, read_rows
-    from ventanilla.assistant.sentiment import default_model
+    from ventanilla.assistant.sentiment import SentimentModel, default_model
 
     try:
         rows = read_rows(test, ("text", "label"))
-        figures = evaluate_sentiment(default_model(), rows, _language(lang))
+        model = SentimentModel(read_cues=False) if model_only else default_model()
+        figures = evaluate_sentiment(model, rows, _language(lang))
     except DataError as error:
         raise typer.BadParameter(str(error)) from error
     _write(figures, out)

@@ -8,7 +8,11 @@ things it reads the wrong way:
 * thanks that mean the opposite ("thanks for nothing", "gracias por nada");
 * a problem that persists ("still not working", "sigo sin poder entrar", "aún no llega");
 * time spent waiting, stated as a fact ("I've been waiting 3 hours", "llevo dos semanas
-  esperando", "ya van 4 días"), which the model reads as neutral.
+  esperando", "ya van 4 días"), which the model reads as neutral;
+* a mishap of the customer's own told in a flat tone ("my order never arrived", "me
+  cobraron dos veces"), and statements about what a company sells or runs ("the agent hung
+  up on me"), which it reads as neutral too: customers write to a service to complain far
+  more often than the tweets it learnt from did.
 
 Each of these says the customer's experience is bad, whatever the words around it. They
 also mean the customer is not confirming that an answer solved their problem.
@@ -52,6 +56,8 @@ _PERSISTS_EN = (
     r"refunded|delivered|shipped|showing|able|getting|loading|back|answered))\b",
     r"\b(not|isn t|hasn t|haven t) (arrived|received|working|come|shipped|been (delivered|"
     r"refunded|fixed|resolved|solved)) (yet|still)\b",
+    rf"\b(trying|tried) to (reach|contact|call|get through to|get hold of|speak to|talk to) "
+    rf"(\w+ ){{0,3}}(for|since) {_ABOUT_EN}{_NUMBER_EN} {_UNIT_EN}\b",
     r"\b(again and again|over and over|keeps (happening|failing|crashing))\b",
     rf"\b(pending|stuck|processing|in transit|on hold) (for )?{_ABOUT_EN}{_NUMBER_EN} {_UNIT_EN}\b",
     r"\b(nobody|no one|noone) (has |have )?(ever )?(replied|answered|responded|helped|called|"
@@ -91,23 +97,71 @@ _THANKS_FOR_NOTHING_RE = re.compile(
 )
 
 # What goes wrong in a purchase, a trip, an account or a service.
-_MISHAP_RE = re.compile(
-    r"\b(delay\w*|late|later than|cancel+ed|broken|broke|damaged|smashed|cracked|lost|missing|"
-    r"stolen|wrong|never (arrived|came|received|got|showed)|(didn t|did not|hasn t|has not|"
-    r"haven t|have not) (arrive\w*|come|receive\w*|get|got|show\w*|ship\w*)|charged (twice|"
-    r"two times|double)|double charged|overcharged|stranded|stuck|crash\w*|down again|not "
-    r"working|stopped working|(doesn t|does not|won t|can t|cannot|couldn t) (work|load|open|"
-    r"log|sign|connect|access|pay)|declined|refused|on hold|no (reply|answer|response|"
-    r"one|update|refund|info\w*)|another (delay|problem|issue|error|hour|day|week)|"
-    r"retras\w*|demora\w*|cancelad\w*|cancelaron|rot[oa]s?|danad[oa]s?|estropead\w*|"
-    r"perdi(do|da|dos|das|eron)|extravi\w*|robad\w*|(me|nos|le) falta\w*|incomplet\w*|"
-    r"equivocad\w*|incorrect\w*|"
-    r"(no|nunca) (me )?(ha )?(llego|llegado|llega|llegan|llegaron)|cobr\w* (dos veces|doble|"
-    r"de mas)|doble cobro|cobro doble|varad[oa]s?|atascad\w*|(no|ya no) (funciona\w*|carga|"
-    r"abre|deja|puedo|consigo)|dejo de funcionar|error\w*|rechaz\w*|sin (respuesta|servicio|"
-    r"reembolso|noticias|ayuda|solucion)|en espera|otr[oa] (retraso|problema|error|hora|dia|"
-    r"semana))\b"
+_MISHAP_EN = (
+    r"delay\w*|(is|s|was|are|were|re|running|arrived|arrives|left|came|comes|been|so|too|"
+    r"very|always|again|hours?|minutes?|days?|weeks?) late|late (delivery|flight|arrival|"
+    r"departure|again)|later than|cancel+ed|missed (my|our|the) (connection|flight|train)|"
+    r"overbook\w*|bumped|call (dropped|got cut off)|broken|broke|damaged|smashed|cracked|"
+    r"lost|missing|stolen|wrong|never (arrived|came|received|got|showed)|(didn t|did not|"
+    r"hasn t|has not|haven t|have not) (arrive\w*|come|receive\w*|get|got|show\w*|ship\w*)|"
+    r"charged (twice|two times|double)|double charged|overcharged|stranded|stuck|crash\w*|"
+    r"down again|not working|stopped working|(doesn t|does not|won t|can t|cannot|couldn t) "
+    r"(work|load|open|log|sign|connect|access|pay)|declined|refused|on hold|no (reply|answer|"
+    r"response|one|update|refund|info\w*)|another (delay|problem|issue|error)|another (hour|"
+    r"day|week) (of|without|on|waiting|and)"
 )
+_MISHAP_ES = (
+    r"retras\w*|demora\w*|cancelad\w*|cancelaron|perd\w* (el|la|mi|nuestro|nuestra) "
+    r"(conexion|enlace|vuelo|tren)|overbooking|sobreventa|(salio|salieron|llego|llegaron|"
+    r"aterrizo) tarde|se (corto|cayo) la (llamada|linea)|rot[oa]s?|dañad[oa]s?|estropead\w*|"
+    r"perdi(do|da|dos|das|eron)|extravi\w*|robad\w*|(me|nos|le) falta\w*|incomplet\w*|"
+    r"equivocad\w*|incorrect\w*|(no|nunca) (me )?(ha )?(llego|llegado|llega|llegan|llegaron)|"
+    r"cobr\w* (dos veces|doble|de mas)|doble cobro|cobro doble|varad[oa]s?|atascad\w*|"
+    r"(no|ya no) (funciona\w*|carga|abre|deja|puedo|consigo)|dejo de funcionar|error\w*|"
+    r"rechaz\w*|sin (respuesta|servicio|reembolso|noticias|ayuda|solucion)|en espera|"
+    r"otr[oa] (retraso|problema|error)|otr[oa] (hora|dia|semana) (sin|de espera|esperando|y)"
+)
+_MISHAP_RE = re.compile(rf"\b({_MISHAP_EN}|{_MISHAP_ES})\b")
+
+# What a company sells, runs or sends: the things customers write about.
+_SERVICE_THINGS = (
+    r"orders?|ordered|packages?|parcels?|deliver\w*|shipping|shipment|courier|flights?|"
+    r"bags?|luggage|suitcases?|seats?|booking|reservation|tickets?|refund\w*|payment|paid|"
+    r"charged (me|us|twice|double|for|my|again|\d+)|bill|billing|invoice|card|account|app|"
+    r"items?|products?|replacement|repair|technician|router|internet|connection|line|agent|"
+    r"customer service|support|"
+    r"password|subscription|plan|store|shop|train|"
+    r"pedidos?|pedi|paquetes?|envios?|entrega|mensajero|vuelos?|maletas?|equipaje|asientos?|"
+    r"reservas?|billetes?|boletos?|reembols\w*|pago|pague|cobr\w*|factura|tarjeta|"
+    r"(mi|la|tu|su|una|nuestra) cuenta|"
+    r"aplicacion|productos?|articulos?|recambio|reparacion|tecnico|conexion|"
+    r"llamada|linea|agente|atencion al cliente|soporte|contraseña|suscripcion|tarifa|tienda|"
+    r"tren"
+)
+_SERVICE_RE = re.compile(rf"\b({_SERVICE_THINGS})\b")
+# Whose mishap: the customer's own ("my flight", "me cobraron", "we missed") or that of
+# something a company sells or runs ("the order", "el vuelo"), not the news or sport.
+_OWN_RE = re.compile(
+    r"\b(i|i m|i ve|i d|i ll|me|my|mine|we|we re|we ve|us|our|ours|mi|mis|me|nos|"
+    rf"nuestr[oa]s?|{_SERVICE_THINGS})\b"
+)
+# A question without its question mark: an accented Spanish interrogative anywhere ("con
+# cuánta antelación hay que estar"), or an English one as the first word.
+_QUESTION_ES_RE = re.compile(
+    r"(?<!\w)(qué|cómo|cuándo|dónde|adónde|cuál|cuáles|cuánt[oa]s?|quién|quiénes)(?!\w)"
+)
+_QUESTION_EN_RE = re.compile(
+    r"^(what|how|when|where|which|who|why|is|are|do|does|did|can|could|will|would|should|"
+    r"shall|may|have|has)\b"
+)
+# Asking for something rather than reporting: "I'd like to change my booking".
+_REQUEST_RE = re.compile(
+    r"\b(i d like|i would like|i want|i need|can you|could you|would you|can i|could i|"
+    r"how do|how can|please|pls|plz|quiero|quisiera|queria|me gustaria|necesito|pueden|"
+    r"podrian|puede|podria|puedo|como (puedo|hago|se)|por favor|porfa)\b"
+)
+# A mishap in a clause like these is a question, not a report: "what if my bag is lost?".
+_CONDITIONAL_RE = re.compile(r"\b(if|in case|en caso de|que pasa si|si)\b")
 
 # A cheerful opener that is the whole first clause, or one that goes on to "another" /
 # "again": "Great, another delay", "Perfecto. Ahora no puedo entrar", "oh great again".
@@ -126,6 +180,7 @@ _OPENER_AGAIN_RE = re.compile(
     rf"^((oh|wow|just|really|so|yeah|ah|ay|pues|vaya) )*{_OPENER} (another|again|otr[oa]s?|"
     r"de nuevo)\b"
 )
+_HANDLE_RE = re.compile(r"@\w+")
 _CLAUSE_END_RE = re.compile(r"[,.;:!?¡¿…—\n]+")
 
 
@@ -137,6 +192,8 @@ class ServiceCues:
     thanks_for_nothing: bool = False
     persists: bool = False
     mishap: bool = False
+    own_mishap: bool = False  # a mishap in the first person or about an order, a flight...
+    service_report: bool = False  # a statement (not a question or request) about one
 
     @property
     def negative(self) -> bool:
@@ -147,6 +204,27 @@ class ServiceCues:
     def problem(self) -> bool:
         """The message reports a problem: it does not confirm that one is solved."""
         return self.negative or self.mishap
+
+
+def _own_mishap(text: str, norm: str) -> bool:
+    """A mishap reported as having happened to the customer or to what they bought."""
+    if not _OWN_RE.search(norm):
+        return False
+    for clause in _CLAUSE_END_RE.split(text):
+        plain = normalized(clause)
+        # Accents matter here: "si" is "if", "sí" is "yes".
+        if _MISHAP_RE.search(plain) and not _CONDITIONAL_RE.search(clause.lower()):
+            return True
+    return False
+
+
+def _asks(text: str, norm: str) -> bool:
+    """The message asks a question or for something, rather than reporting."""
+    own = _HANDLE_RE.sub(" ", text)
+    return (
+        "?" in text or bool(_REQUEST_RE.search(norm)) or bool(_QUESTION_ES_RE.search(own.lower()))
+        or bool(_QUESTION_EN_RE.search(normalized(own)))
+    )
 
 
 def _first_clause(text: str) -> str:
@@ -174,9 +252,12 @@ def read(text: str) -> ServiceCues:
     norm = normalized(text)
     if not norm:
         return ServiceCues()
+    mishap = bool(_MISHAP_RE.search(norm))
     return ServiceCues(
         ironic=_ironic(text, norm),
         thanks_for_nothing=bool(_THANKS_FOR_NOTHING_RE.search(norm)),
         persists=bool(_PERSISTS_RE.search(norm)),
-        mishap=bool(_MISHAP_RE.search(norm)),
+        mishap=mishap,
+        own_mishap=mishap and _own_mishap(text, norm),
+        service_report=bool(_SERVICE_RE.search(norm)) and not _asks(text, norm),
     )

@@ -72,6 +72,26 @@ def test_eval_sentiment_writes_the_figures(tmp_path: Path) -> None:
         assert key in figures
 
 
+def test_eval_sentiment_compares_the_product_with_the_model_alone(tmp_path: Path) -> None:
+    # Complaints in a flat tone and irony: the service cues read them, the model alone not.
+    test = tmp_path / "sentiment.csv"
+    test.write_text(
+        "text,label\nThe agent hung up on me,negative\nMy order never arrived,negative\n"
+        "\"Great, another delay\",negative\n",
+        encoding="utf-8",
+    )
+    figures = {}
+    for flags in ([], ["--model-only"]):
+        out = tmp_path / f"out{len(flags)}.json"
+        result = CliRunner().invoke(
+            app, ["sentiment", "--test", str(test), "--lang", "en", "--json", str(out), *flags]
+        )
+        assert result.exit_code == 0, result.output
+        figures[bool(flags)] = json.loads(out.read_text())
+    assert figures[False]["accuracy"] == 100.0
+    assert figures[True]["accuracy"] < 50.0
+
+
 def test_a_csv_without_the_expected_columns_gets_a_clear_message(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("question,label\nhola,x\n", encoding="utf-8")

@@ -134,6 +134,55 @@ def test_a_long_wait_stated_as_a_fact_is_negative_but_not_a_reason_to_hand_off(
     assert not result.frustrated  # the assistant can still give the status
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("My order never arrived", "en"),
+        ("Mi pedido nunca llegó", "es"),
+        ("Se cortó la llamada después de dos horas y mi reserva sigue igual", "es"),
+    ],
+)
+def test_a_mishap_told_in_a_flat_tone_is_negative_but_not_a_reason_to_hand_off(
+    model: SentimentModel, text: str, language: str
+) -> None:
+    # The tweet-trained model reads these as neutral: nothing in the words is emotional.
+    result = model.analyze(text, language)  # type: ignore[arg-type]
+    assert result.label == "negative"
+    assert not result.frustrated
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("The agent hung up on me", "en"), ("Pagué envío urgente y tardó nueve días", "es")],
+)
+def test_a_flat_statement_about_the_service_leans_negative(
+    model: SentimentModel, text: str, language: str
+) -> None:
+    raw = SentimentModel(read_cues=False).analyze(text, language)  # type: ignore[arg-type]
+    assert raw.label == "neutral"  # the tweet-trained model alone
+    result = model.analyze(text, language)  # type: ignore[arg-type]
+    assert result.label == "negative"
+    assert not result.frustrated
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "label"),
+    [
+        ("Thank you, the refund came through this morning", "en", "positive"),
+        ("I'd like to change the delivery address on order 55812", "en", "neutral"),
+        ("Quiero cambiar la dirección de entrega del pedido 55812", "es", "neutral"),
+    ],
+)
+def test_praise_and_requests_about_the_service_keep_their_reading(
+    model: SentimentModel, text: str, language: str, label: str
+) -> None:
+    assert model.analyze(text, language).label == label  # type: ignore[arg-type]
+
+
+def test_a_question_about_a_possible_mishap_stays_neutral(model: SentimentModel) -> None:
+    assert model.analyze("Si mi vuelo se retrasa, ¿qué hago?", "es").label == "neutral"
+
+
 @pytest.mark.parametrize("text", ["Thanks for nothing", "Gracias por nada"])
 def test_thanks_for_nothing_is_a_complaint(model: SentimentModel, text: str) -> None:
     result = model.analyze(text)

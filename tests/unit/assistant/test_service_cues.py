@@ -59,6 +59,55 @@ def test_ordinary_questions_with_still_or_durations_are_not_complaints(text: str
 
 @pytest.mark.parametrize(
     "text",
+    ["My flight was cancelled", "We missed our connection because the first flight left late",
+     "The order arrived damaged", "I was charged twice for my checked bag",
+     "Me cobraron dos veces la maleta", "El pedido llegó dañado",
+     "Perdimos la conexión porque el vuelo salió tarde",
+     "Se cortó la llamada después de dos horas"],
+)
+def test_a_mishap_the_customer_reports_as_their_own_is_recognised(text: str) -> None:
+    cues = service_cues.read(text)
+    assert cues.own_mishap
+    assert cues.problem
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["What happens if my bag is lost?", "Si mi vuelo se retrasa, ¿qué hago?",
+     "Seattle lost last night", "My late uncle loved this song", "Tomorrow is another day",
+     "I'll be late for dinner", "Buenas tardes, quería hacer una reserva"],
+)
+def test_hypotheticals_news_and_idioms_are_not_a_reported_mishap(text: str) -> None:
+    assert not service_cues.read(text).own_mishap
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["The agent hung up on me", "I paid for express shipping and it took nine days",
+     "La agente me colgó", "Pagué envío urgente y tardó nueve días",
+     "@SkyJet the plane sat on the tarmac for an hour and my bag is still in Lima"],
+)
+def test_a_statement_about_what_the_company_sells_or_runs_is_a_service_report(
+    text: str,
+) -> None:
+    assert service_cues.read(text).service_report
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Do you deliver to the Canary Islands?", "Can I pay for my order in three instalments",
+     "I'd like to change the delivery address on order 55812",
+     "con cuánta antelación hay que estar en el aeropuerto para un vuelo",
+     "Quiero cambiar la dirección de entrega del pedido", "¿Hacen envíos a Canarias?",
+     "Cuándo llega mi pedido", "What time does the store open", "Just sent you the photos",
+     "Seattle lost last night"],
+)
+def test_questions_requests_and_other_topics_are_not_service_reports(text: str) -> None:
+    assert not service_cues.read(text).service_report
+
+
+@pytest.mark.parametrize(
+    "text",
     ["gracias por nada", "thanks for nothing", "Great, another delay. Thanks a lot.",
      "Genial, otro retraso", "great, still not working", "gracias pero sigo sin poder entrar",
      "Thanks, but my order is still missing", "Thanks, how does shipping work?",
