@@ -146,9 +146,10 @@ _OWN_RE = re.compile(
     rf"nuestr[oa]s?|{_SERVICE_THINGS})\b"
 )
 # A question without its question mark: an accented Spanish interrogative anywhere ("con
-# cuánta antelación hay que estar"), or an English one as the first word.
+# cuánta antelación hay que estar") but after "¡" ("¡Qué desastre!"), or an English one as
+# the first word.
 _QUESTION_ES_RE = re.compile(
-    r"(?<!\w)(qué|cómo|cuándo|dónde|adónde|cuál|cuáles|cuánt[oa]s?|quién|quiénes)(?!\w)"
+    r"(?<![\w¡])(qué|cómo|cuándo|dónde|adónde|cuál|cuáles|cuánt[oa]s?|quién|quiénes)(?!\w)"
 )
 _QUESTION_EN_RE = re.compile(
     r"^(what|how|when|where|which|who|why|is|are|do|does|did|can|could|will|would|should|"

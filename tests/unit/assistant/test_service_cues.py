@@ -85,7 +85,8 @@ def test_hypotheticals_news_and_idioms_are_not_a_reported_mishap(text: str) -> N
     "text",
     ["The agent hung up on me", "I paid for express shipping and it took nine days",
      "La agente me colgó", "Pagué envío urgente y tardó nueve días",
-     "@SkyJet the plane sat on the tarmac for an hour and my bag is still in Lima"],
+     "@SkyJet the plane sat on the tarmac for an hour and my bag is still in Lima",
+     "¡Qué desastre! El pedido vino sin las instrucciones"],
 )
 def test_a_statement_about_what_the_company_sells_or_runs_is_a_service_report(
     text: str,
