@@ -9,6 +9,8 @@ things it reads the wrong way:
 * a problem that persists ("still not working", "sigo sin poder entrar", "aún no llega");
 * time spent waiting, stated as a fact ("I've been waiting 3 hours", "llevo dos semanas
   esperando", "ya van 4 días"), which the model reads as neutral;
+* a question that complains ("how is it possible that my bag…", "¿por qué nadie
+  contesta?"), which it reads as a neutral question;
 * a mishap of the customer's own told in a flat tone ("my order never arrived", "me
   cobraron dos veces"), and statements about what a company sells or runs ("the agent hung
   up on me"), which it reads as neutral too: customers write to a service to complain far
@@ -89,6 +91,25 @@ _PERSISTS_ES = (
 )
 _PERSISTS_RE = re.compile("|".join(_PERSISTS_EN + _PERSISTS_ES))
 
+# Questions that complain: "why can't anyone…", "por qué nadie contesta", "when will
+# someone actually reply"; and, about the customer's own case or addressed to the company
+# (amazement reads the same), "how is it possible that…", "cómo es posible que…".
+_INDIGNANT_RE = re.compile(
+    r"\b(why (can t|cant|won t|doesn t|don t|isn t|aren t|wasn t|is (nobody|no one)|does "
+    r"(nobody|no one)|has (nobody|no one)|did (nobody|no one)|is it so hard|does it take so "
+    r"long|do i have to keep)|why (didn t|hasn t|haven t) (you|anyone|anybody|someone|they|"
+    r"it)|por que (nadie|nunca|no (me|nos|se|hay|puedo|podemos|funciona|contesta\w*|"
+    r"responde\w*)|tardan tanto|tarda tanto|tengo que seguir)|when (will|is|are) "
+    r"(someone|anyone|somebody|you) (actually|finally|ever|going to)|cuando (va|van) a "
+    r"(contestar|responder|llamar|solucionar|devolver)|is (anyone|anybody) (there|listening|"
+    r"reading)|hay alguien ahi|(es|esta) alguien leyendo)\b"
+)
+_INCREDULOUS_RE = re.compile(
+    r"\b(how is (it|this|that) (even )?possible|how come|how (can|could) you|como es posible|"
+    r"no puede ser que)\b"
+)
+# Words addressing the company.
+_ADDRESSED_RE = re.compile(r"\b(you|your|ustedes|vosotros|vuestr[oa]s?|les|su|sus)\b")
 _THANKS_FOR_NOTHING_RE = re.compile(
     r"\b(thanks|thank you|thx) (for nothing|for no(thing| help)|for the (lack of|zero) help|"
     r"for (not|never) (helping|responding|replying|answering|getting back))\b|"
@@ -192,6 +213,7 @@ class ServiceCues:
     ironic: bool = False
     thanks_for_nothing: bool = False
     persists: bool = False
+    indignant: bool = False  # a question that complains
     mishap: bool = False
     own_mishap: bool = False  # a mishap in the first person or about an order, a flight...
     service_report: bool = False  # a statement (not a question or request) about one
@@ -199,7 +221,7 @@ class ServiceCues:
     @property
     def negative(self) -> bool:
         """The message reports a bad experience whatever its wording's polarity."""
-        return self.ironic or self.thanks_for_nothing or self.persists
+        return self.ironic or self.thanks_for_nothing or self.persists or self.indignant
 
     @property
     def problem(self) -> bool:
@@ -258,6 +280,9 @@ def read(text: str) -> ServiceCues:
         ironic=_ironic(text, norm),
         thanks_for_nothing=bool(_THANKS_FOR_NOTHING_RE.search(norm)),
         persists=bool(_PERSISTS_RE.search(norm)),
+        indignant=bool(_INDIGNANT_RE.search(norm)) or bool(
+            _INCREDULOUS_RE.search(norm) and (_OWN_RE.search(norm) or _ADDRESSED_RE.search(norm))
+        ),
         mishap=mishap,
         own_mishap=mishap and _own_mishap(text, norm),
         service_report=bool(_SERVICE_RE.search(norm)) and not _asks(text, norm),

@@ -83,6 +83,29 @@ def test_hypotheticals_news_and_idioms_are_not_a_reported_mishap(text: str) -> N
 
 @pytest.mark.parametrize(
     "text",
+    ["How is it possible that my bag went to Miami when I flew to Boston?",
+     "why can't anyone at your call center answer the phone?",
+     "When will someone actually reply to my email?", "¿Por qué nadie contesta el teléfono?",
+     "¿Cómo es posible que mi maleta acabara en Miami?",
+     "¿Cuándo va a contestar alguien a mi correo?"],
+)
+def test_a_question_that_complains_is_recognised(text: str) -> None:
+    cues = service_cues.read(text)
+    assert cues.indignant
+    assert cues.negative
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Why do I need to print my boarding pass?", "¿Por qué tengo que imprimir la tarjeta?",
+     "How is it possible to be this cute", "When will the sale start?"],
+)
+def test_an_ordinary_why_or_when_question_is_not_a_complaint(text: str) -> None:
+    assert not service_cues.read(text).indignant
+
+
+@pytest.mark.parametrize(
+    "text",
     ["The agent hung up on me", "I paid for express shipping and it took nine days",
      "La agente me colgó", "Pagué envío urgente y tardó nueve días",
      "@SkyJet the plane sat on the tarmac for an hour and my bag is still in Lima",
