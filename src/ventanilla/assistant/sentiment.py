@@ -170,8 +170,8 @@ class SentimentModel:
         probs = self.probabilities([text], [lang])[0]
         service = service_cues.read(text) if self._read_cues else service_cues.ServiceCues()
         if service.negative:
-            # Irony, "thanks for nothing", a problem that persists or a long wait: a bad
-            # experience whatever the words' general polarity.
+            # Irony, "thanks for nothing", a problem that persists, a long wait or a
+            # question that complains: a bad experience whatever the words' polarity.
             probs = _to_negative(probs)
         elif service.service_report and int(np.argmax(probs)) == 1:
             # A flat statement about an order, a flight, a bill...: customers write to a
