@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ventanilla.assistant import service_cues
-from ventanilla.assistant.text import normalized
+from ventanilla.assistant.text import normalized, own_words
 
 _PERSON = (
     r"(persona|humano|humana|agente|asesor|asesora|operador|operadora|representante|alguien|"
@@ -96,9 +96,6 @@ def asks_for_human(text: str) -> bool:
     return bool(_HUMAN_RE.search(normalized(text)))
 
 
-_HANDLES_AND_LINKS_RE = re.compile(r"@\w+|https?://\S+|www\.\S+")
-
-
 def complaint_cues(text: str) -> int:
     """Count of complaint words and phrases, in Spanish and English."""
     return len(_FRUSTRATION_RE.findall(normalized(text)))
@@ -111,7 +108,7 @@ def emphasis_cues(text: str) -> int:
     so the caller weighs it with the message's sentiment.
     """
     count = int("!!" in text or "?!" in text)
-    own = _HANDLES_AND_LINKS_RE.sub(" ", text)  # a handle or a link is not the customer's voice
+    own = own_words(text)  # a handle or a link is not the customer's voice
     shouted = re.findall(r"\b[A-ZÁÉÍÓÚÑ]{4,}\b", own)
     if len(shouted) >= 2 and re.search(r"[a-záéíóúñ]{3,}", own):  # not just caps lock
         count += 1

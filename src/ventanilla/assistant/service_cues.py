@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ventanilla.assistant.text import normalized
+from ventanilla.assistant.text import normalized, own_words
 
 _NUMBER_EN = (
     r"(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
@@ -202,7 +202,6 @@ _OPENER_AGAIN_RE = re.compile(
     rf"^((oh|wow|just|really|so|yeah|ah|ay|pues|vaya) )*{_OPENER} (another|again|otr[oa]s?|"
     r"de nuevo)\b"
 )
-_HANDLE_RE = re.compile(r"@\w+")
 _CLAUSE_END_RE = re.compile(r"[,.;:!?¡¿…—\n]+")
 
 
@@ -243,7 +242,7 @@ def _own_mishap(text: str, norm: str) -> bool:
 
 def _asks(text: str, norm: str) -> bool:
     """The message asks a question or for something, rather than reporting."""
-    own = _HANDLE_RE.sub(" ", text)
+    own = own_words(text)
     return (
         "?" in text or bool(_REQUEST_RE.search(norm)) or bool(_QUESTION_ES_RE.search(own.lower()))
         or bool(_QUESTION_EN_RE.search(normalized(own)))

@@ -52,6 +52,14 @@ def normalized(text: str) -> str:
     return " ".join(words(text))
 
 
+_HANDLES_AND_LINKS = re.compile(r"@\w+|https?://\S+|www\.\S+")
+
+
+def own_words(text: str) -> str:
+    """The text without handles and links: what the customer wrote themselves."""
+    return _HANDLES_AND_LINKS.sub(" ", text)
+
+
 @lru_cache(maxsize=2)
 def _stemmer(language: Language) -> Stemmer.Stemmer:
     return Stemmer.Stemmer("spanish" if language == "es" else "english")
