@@ -9,6 +9,11 @@ Suites:
   when written. ``customer_messages_dev.csv`` (70 per language, 40 of them airline tweets)
   was read while the service cues were designed; ``customer_messages_heldout.csv`` (64 per
   language) was written afterwards and nothing was tuned on it.
+* Tweets to airlines written for Ventanilla by a writer who had not seen the classifier
+  (160 per language, about 60 % negative as in published airline tweets; each labelled when
+  written), split at random: ``airline_tweets_dev.csv`` (80 per language) was read while
+  the later cues were designed (handles before irony, waits at the gate, thanks after a
+  problem put right); ``airline_tweets_heldout.csv`` (80 per language) was not.
 
 Each suite is written as a temporary ``text,label`` CSV and run through ``ventanilla eval
 sentiment`` (the production code path), twice: as the product reads messages, and with
@@ -76,6 +81,10 @@ SUITES: tuple[tuple[str, Callable[[], Rows], str, str, bool], ...] = (
      False),
     ("customer messages en (held out)", _own("customer_messages_heldout.csv", "en"), "en", "—",
      False),
+    ("airline tweets es (dev)", _own("airline_tweets_dev.csv", "es"), "es", "—", False),
+    ("airline tweets en (dev)", _own("airline_tweets_dev.csv", "en"), "en", "—", False),
+    ("airline tweets es (held out)", _own("airline_tweets_heldout.csv", "es"), "es", "—", False),
+    ("airline tweets en (held out)", _own("airline_tweets_heldout.csv", "en"), "en", "—", False),
 )
 
 
