@@ -97,8 +97,9 @@ def asks_for_human(text: str) -> bool:
 
 
 def complaint_cues(text: str) -> int:
-    """Count of complaint words and phrases, in Spanish and English."""
-    return len(_FRUSTRATION_RE.findall(normalized(text)))
+    """Count of complaint words and phrases, in Spanish and English ("can't complain" and
+    "no tengo queja" are praise)."""
+    return len(_FRUSTRATION_RE.findall(service_cues.PRAISE_IDIOM_RE.sub(" ", normalized(text))))
 
 
 def emphasis_cues(text: str) -> int:

@@ -68,6 +68,9 @@ SERVICE_VALENCE = {
 # negative, messages to a service about half to two thirds (63 % in the published airline
 # tweets), so the odds are about two to three times as high.
 SERVICE_REPORT_NEGATIVE_ODDS = 2.5
+# How much likelier praise is than the model thinks, for thanks with no problem left
+# standing at the end ("the flight was cancelled, but the agent rebooked me. Thank you!").
+GRATEFUL_POSITIVE_ODDS = 4.0
 
 
 @lru_cache(maxsize=1)
@@ -169,21 +172,27 @@ class SentimentModel:
         lang = language or detect_language(text)
         probs = self.probabilities([text], [lang])[0]
         service = service_cues.read(text) if self._read_cues else service_cues.ServiceCues()
-        if service.negative:
-            # Irony, "thanks for nothing", a problem that persists, a long wait or a
-            # question that complains: a bad experience whatever the words' polarity.
-            probs = _to_negative(probs)
-        elif service.service_report and int(np.argmax(probs)) == 1:
-            # A flat statement about an order, a flight, a bill...: customers write to a
-            # service to complain far more often than the tweets the model learnt from did.
-            # Praise keeps its reading: the model reads it well.
-            probs = _with_negative_odds(probs, SERVICE_REPORT_NEGATIVE_ODDS)
-        label = LABELS[int(np.argmax(probs))]
         # Complaint words, irony and "thanks for nothing" count on their own; emphasis only
         # in a message that does not read as positive, so a delighted "Thank you so much!!"
         # never hands off. A wait or a persisting problem alone does not: the customer may
         # just want the status, which the assistant can give.
         complaints = complaint_cues(text) + int(service.ironic) + int(service.thanks_for_nothing)
+        if service.negative:
+            # Irony, "thanks for nothing", a problem that persists, a long wait or a
+            # question that complains: a bad experience whatever the words' polarity.
+            probs = _to_negative(probs)
+        elif service.grateful and not complaints and int(np.argmax(probs)) != 2:
+            # Thanks or praise with no problem left at the end: the model reads the story
+            # of the problem. A problem put right ("the flight was cancelled, but the agent
+            # rebooked me in ten minutes, thank you!") is praise whatever the model says.
+            probs = (_to_positive(probs) if service.recovered
+                     else _with_odds(probs, 2, GRATEFUL_POSITIVE_ODDS))
+        elif service.service_report and int(np.argmax(probs)) == 1:
+            # A flat statement about an order, a flight, a bill...: customers write to a
+            # service to complain far more often than the tweets the model learnt from did.
+            # Praise keeps its reading: the model reads it well.
+            probs = _with_odds(probs, 0, SERVICE_REPORT_NEGATIVE_ODDS)
+        label = LABELS[int(np.argmax(probs))]
         if label == "neutral" and self._read_cues and (complaints or service.own_mishap):
             # "Nobody answers the phone" and "my bag was lost" are not neutral. Emphasis
             # alone does not count: tweets shout with joy as often as with anger.
@@ -198,12 +207,18 @@ class SentimentModel:
         )
 
 
-def _with_negative_odds(probs: FloatMatrix, factor: float) -> FloatMatrix:
-    """Multiply the odds of negative against the other labels by ``factor``."""
+def _with_odds(probs: FloatMatrix, label: int, factor: float) -> FloatMatrix:
+    """Multiply the odds of ``label`` against the other labels by ``factor``."""
     shifted = probs.astype(np.float32, copy=True)
-    shifted[0] *= factor
+    shifted[label] *= factor
     result: FloatMatrix = shifted / shifted.sum()
     return result
+
+
+def _to_positive(probs: FloatMatrix) -> FloatMatrix:
+    """Move the negative probability and half the neutral one to positive."""
+    neg, neu, pos = (float(p) for p in probs)
+    return np.array([0.0, neu / 2, pos + neg + neu / 2], dtype=np.float32)
 
 
 def _to_negative(probs: FloatMatrix) -> FloatMatrix:

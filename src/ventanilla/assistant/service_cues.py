@@ -14,19 +14,28 @@ things it reads the wrong way:
 * a mishap of the customer's own told in a flat tone ("my order never arrived", "me
   cobraron dos veces"), and statements about what a company sells or runs ("the agent hung
   up on me"), which it reads as neutral too: customers write to a service to complain far
-  more often than the tweets it learnt from did.
+  more often than the tweets it learnt from did;
+* a problem after the last "but" ("the crew was lovely, but my bag never arrived"), which
+  it reads by the praise.
 
 Each of these says the customer's experience is bad, whatever the words around it. They
 also mean the customer is not confirming that an answer solved their problem.
 
+One cue goes the other way: thanks, or praise worded with a negation ("can't complain"),
+with no problem left standing at the end ("the flight was cancelled, but the agent
+rebooked me in ten minutes. Thank you!"), which the model reads by the story of the
+problem.
+
 Patterns run on text that is lower-cased and stripped of accents (``text.words``); irony
-looks at the first clause of the raw text, since punctuation marks where it ends.
+looks at the first clause of the raw text after its handles ("@airline great, another
+delay"), since punctuation marks where it ends.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ventanilla.assistant.text import normalized, own_words
 
@@ -40,6 +49,8 @@ _NUMBER_ES = (
 )
 _UNIT_EN = r"(mins?|minutes?|h|hrs?|hours?|days?|weeks?|wks?|months?)"
 _UNIT_ES = r"(min|minutos?|h|horas?|dias?|semanas?|mes|meses)"
+_NTH_EN = r"(second|third|fourth|fifth|sixth|umpteenth|nth|\d+(nd|rd|th))"
+_NTH_ES = r"(segunda|tercera|cuarta|quinta|sexta|enesima|\d+a)"
 _ABOUT_EN = r"((over|more than|almost|nearly|about|around|like|at least) )?"
 _ABOUT_ES = r"((mas de|casi|cerca de|unos|unas|al menos) )?"
 
@@ -47,10 +58,23 @@ _ABOUT_ES = r"((mas de|casi|cerca de|unos|unas|al menos) )?"
 # ("llevo una semana con el producto y me encanta" is not a complaint).
 _PERSISTS_EN = (
     rf"\b(waiting|waited|been waiting|on hold|wait) (for )?{_ABOUT_EN}{_NUMBER_EN} {_UNIT_EN}\b",
+    # "sitting at the gate 2 hrs", "stuck on the tarmac for 3 hours", "a 2 hour line"
+    rf"\b(sitting|sat|stuck|standing|stood|queuing|queueing|in line|trapped|held|on the tarmac)"
+    rf"( (at|on|in) (the|a) \w+)? (for )?{_ABOUT_EN}{_NUMBER_EN} {_UNIT_EN}\b",
+    rf"\b{_NUMBER_EN} {_UNIT_EN} (in line|in the queue|in a queue|queuing|queueing|line|queue|"
+    r"and counting)\b",
+    # Asked again and again: "asking for the 3rd time", "this is the second time my bag…"
+    # (not "watching it for the 20th time").
+    rf"\b(ask|call|writ|wrote|email|messag|contact|tell|told|explain|request|report|complain|"
+    rf"chas|cancel|delay|chang|rebook)\w*( \w+){{0,3}} for the {_NTH_EN} time\b",
+    rf"\b(this|that|it) (is|s) the {_NTH_EN} time (my|our|you|your|i|we|the (flight|order|bag|"
+    r"app|package|delivery|payment|card))\b",
     rf"\b(it s|its|it has|it ve|that s|this is) been {_ABOUT_EN}{_NUMBER_EN} {_UNIT_EN}"
     r"( (and|since|without|with no|now|already|but|yet|of waiting)\b|$)",
-    rf"\b{_NUMBER_EN} {_UNIT_EN}( ago)? (and (still|nothing|no)|later and|now and|without|"
-    r"with no|no (help|reply|answer|response|update|news)|of waiting|on hold|waiting)\b",
+    rf"\b{_NUMBER_EN} {_UNIT_EN}( ago)? (and (still|nothing|no)|later and|now and|(without|"
+    r"with no|with zero|no) (a |any )?(help|reply|answer|response|update|news|word|info\w*|"
+    r"contact|call|email|explanation|communication|food|water|power|service|internet|signal|"
+    r"refund|luggage|bags?|progress|resolution|solution)|of waiting|on hold|waiting)\b",
     r"\bstill (no|nothing|waiting|broken|missing|down|pending|unable|charged|(getting|having|"
     r"seeing) (the same|an? (error|problem|issue)|errors|problems|issues|trouble|charged|no)|"
     r"haven t|hasn t|have not|has not|didn t|did not|can t|cannot|won t|isn t|doesn t|don t "
@@ -60,7 +84,8 @@ _PERSISTS_EN = (
     r"refunded|fixed|resolved|solved)) (yet|still)\b",
     rf"\b(trying|tried) to (reach|contact|call|get through to|get hold of|speak to|talk to) "
     rf"(\w+ ){{0,3}}(for|since) {_ABOUT_EN}{_NUMBER_EN} {_UNIT_EN}\b",
-    r"\b(again and again|over and over|keeps (happening|failing|crashing))\b",
+    r"\b(again and again|over and over|keeps (happening|failing|crashing|saying|asking|telling|"
+    r"showing|giving|kicking|logging|freezing|declining|rejecting|changing|cancell?ing))\b",
     rf"\b(pending|stuck|processing|in transit|on hold) (for )?{_ABOUT_EN}{_NUMBER_EN} {_UNIT_EN}\b",
     r"\b(nobody|no one|noone) (has |have )?(ever )?(replied|answered|responded|helped|called|"
     r"got back|gotten back|contacted)\b",
@@ -69,7 +94,7 @@ _PERSISTS_EN = (
 )
 _WAITING_ES = (
     r"(esperando|sin|intentando|tratando|llamando|escribiendo|reclamando|en espera|con (este|"
-    r"el|ese|mismo) problema|y (nada|todavia|aun|sigo|sigue|siguen|no))"
+    r"el|ese|mismo) problema|y (nada|todavia|aun|sigo|sigue|siguen|no)|de (cola|fila|espera))"
 )
 _PERSISTS_ES = (
     rf"\bllev(o|amos|a|an) {_ABOUT_ES}{_NUMBER_ES} {_UNIT_ES} {_WAITING_ES}\b",
@@ -78,7 +103,13 @@ _PERSISTS_ES = (
     rf"\bya (van|son|pasaron|paso|han pasado|llevo|llevamos) {_ABOUT_ES}{_NUMBER_ES} {_UNIT_ES}\b",
     rf"\b{_NUMBER_ES} {_UNIT_ES} {_WAITING_ES}\b",
     r"\b(sigo|seguimos|sigue|siguen) (sin|esperando|igual|con el (mismo )?problema|fallando|"
-    r"sin funcionar)\b",
+    r"sin funcionar|diciendo|pidiendo|dando error|saliendo el (mismo )?error|rechazando)\b",
+    # "el chat me tiene 45 minutos", "nos tuvieron 3 horas en el avión"
+    rf"\b(me|nos) (tiene|tienen|tuvo|tuvieron|dejaron|dejo) {_ABOUT_ES}{_NUMBER_ES} {_UNIT_ES}\b",
+    rf"\b(llam|escrib|reclam|pid|pregunt|explic|cancel|retras|cambi|envi|mand|contact|dij)\w*"
+    rf"( \w+){{0,3}} por {_NTH_ES} vez\b",
+    rf"\b(es|ya es|ya van|van) la {_NTH_ES} vez que (me|nos|mi|mis|nuestr[oa]s?|os|les|"
+    r"ustedes|el (vuelo|pedido|paquete|pago|cargo))\b",
     r"\b(todavia|aun) (sin|nada|espero|estoy esperando|no (me )?(ha|han|he|hemos|llega|llego|"
     r"funciona|responde|contesta|recib|devuelv|reembols|aparece|carga|puedo|hay|sale)\w*)\b",
     r"\bnada todavia\b",
@@ -123,23 +154,28 @@ _MISHAP_EN = (
     r"very|always|again|hours?|minutes?|days?|weeks?) late|late (delivery|flight|arrival|"
     r"departure|again)|later than|cancel+ed|missed (my|our|the) (connection|flight|train)|"
     r"overbook\w*|bumped|call (dropped|got cut off)|broken|broke|damaged|smashed|cracked|"
+    r"messed (up|with)|screwed up|ruined|bricked|(am|are|is|m|re|s) not (receiving|getting)|"
     r"lost|missing|stolen|wrong|never (arrived|came|received|got|showed)|(didn t|did not|"
     r"hasn t|has not|haven t|have not) (arrive\w*|come|receive\w*|get|got|show\w*|ship\w*)|"
     r"charged (twice|two times|double)|double charged|overcharged|stranded|stuck|crash\w*|"
     r"down again|not working|stopped working|(doesn t|does not|won t|can t|cannot|couldn t) "
-    r"(work|load|open|log|sign|connect|access|pay)|declined|refused|on hold|no (reply|answer|"
-    r"response|one|update|refund|info\w*)|another (delay|problem|issue|error)|another (hour|"
-    r"day|week) (of|without|on|waiting|and)"
+    r"(work|load|open|log|sign|connect|access|pay)|declined|refused|on hold|(no|zero) (reply|"
+    r"answer|response|one|update|refund|info\w*|communication|explanation|help|flexibility|"
+    r"empathy)|without (any )?(notice|warning|explanation|reason)|for no reason|another "
+    r"(delay|problem|issue|error)|another (hour|day|week) (of|without|on|waiting|and)"
 )
 _MISHAP_ES = (
-    r"retras\w*|demora\w*|cancelad\w*|cancelaron|perd\w* (el|la|mi|nuestro|nuestra) "
-    r"(conexion|enlace|vuelo|tren)|overbooking|sobreventa|(salio|salieron|llego|llegaron|"
-    r"aterrizo) tarde|se (corto|cayo) la (llamada|linea)|rot[oa]s?|dañad[oa]s?|estropead\w*|"
+    r"retras\w*|demora\w*|cancelad\w*|cancelaron|(se|me|nos|les?) cancelo|perd\w* (el|la|mi|"
+    r"nuestro|nuestra) (conexion|enlace|vuelo|tren)|overbooking|sobreventa|(salio|salieron|"
+    r"salimos|llego|llegaron|llegamos|aterrizo|aterrizamos)( \w+){0,3} tarde|se (corto|cayo) "
+    r"la (llamada|linea)|rot[oa]s?|dañad[oa]s?|estropead\w*|"
     r"perdi(do|da|dos|das|eron)|extravi\w*|robad\w*|(me|nos|le) falta\w*|incomplet\w*|"
     r"equivocad\w*|incorrect\w*|(no|nunca) (me )?(ha )?(llego|llegado|llega|llegan|llegaron)|"
     r"cobr\w* (dos veces|doble|de mas)|doble cobro|cobro doble|varad[oa]s?|atascad\w*|"
     r"(no|ya no) (funciona\w*|carga|abre|deja|puedo|consigo)|dejo de funcionar|error\w*|"
-    r"rechaz\w*|sin (respuesta|servicio|reembolso|noticias|ayuda|solucion)|en espera|"
+    r"rechaz\w*|(sin|cero) (respuesta|servicio|reembolso|noticias|ayuda|solucion|informacion|"
+    r"info|motivo|razon|explicacion|aviso|previo aviso|flexibilidad|empatia)|en espera|"
+    r"falta(n|ban)? (cosas|objetos|articulos|piezas|productos|prendas)|"
     r"otr[oa] (retraso|problema|error)|otr[oa] (hora|dia|semana) (sin|de espera|esperando|y)"
 )
 _MISHAP_RE = re.compile(rf"\b({_MISHAP_EN}|{_MISHAP_ES})\b")
@@ -173,8 +209,9 @@ _QUESTION_ES_RE = re.compile(
     r"(?<![\w¡])(qué|cómo|cuándo|dónde|adónde|cuál|cuáles|cuánt[oa]s?|quién|quiénes)(?!\w)"
 )
 _QUESTION_EN_RE = re.compile(
-    r"^(what|how|when|where|which|who|why|is|are|do|does|did|can|could|will|would|should|"
-    r"shall|may|have|has)\b"
+    r"^(?!what an? |how (nice|great|lovely|sweet|cool|awesome|kind)\b|can t |have an? )"
+    r"(what|how|which|who|why|is|are|do|does|did|can|could|will|would|should|shall|may|have|"
+    r"has|(when|where) (is|are|was|were|will|do|does|did|can|could|should|would|s|re))\b"
 )
 # Asking for something rather than reporting: "I'd like to change my booking".
 _REQUEST_RE = re.compile(
@@ -196,13 +233,36 @@ _OPENER = (
 )
 _OPENER_CLAUSE_RE = re.compile(
     rf"^((oh|wow|just|really|so|simply|yeah|ah|ay|pues|vaya|uy|muy) )*{_OPENER}"
-    r"( (guys|team|chicos|equipo|again|de nuevo|otra vez))?$"
+    r"( (touch|one|job|work|service|guys|team|chicos|equipo|again|de nuevo|otra vez))?$"
 )
 _OPENER_AGAIN_RE = re.compile(
     rf"^((oh|wow|just|really|so|yeah|ah|ay|pues|vaya) )*{_OPENER} (another|again|otr[oa]s?|"
     r"de nuevo)\b"
 )
 _CLAUSE_END_RE = re.compile(r"[,.;:!?¡¿…—\n]+")
+_SENTENCE_END_RE = re.compile(r"[.;:!?…\n]+")
+# Marks that say the writer means the opposite: "love spending my Saturday at the gate 🙄".
+_SARCASM_MARK_RE = re.compile(r"#(not|sarcasm|sarcasmo|ironia)\b|(?<!\w)/s\b|🙄|🙃|😒|😑|🤡")
+_OPENER_WORD_RE = re.compile(rf"\b{_OPENER}\b|\b(love|loving|me encanta)\b")
+
+# "X, but Y": what follows the last "but" is what the writer ends up saying.
+_CONTRAST_RE = re.compile(r"\b(but|however|pero|sin embargo|no obstante)\b")
+# Thanks, and praise worded with a negation ("can't complain", "no se puede pedir más").
+_THANKS_RE = re.compile(
+    r"\b(thank you|thanks|thank u|thx|tysm|gracias|se agradece|agradezco|agradecemos|"
+    r"agradecid[oa]s?)\b"
+)
+_NOT_THANKS_RE = re.compile(
+    r"\b(no thanks|no gracias|(thanks|thank you|thx|gracias) (in advance|anyway|de antemano|"
+    r"igual|por adelantado)|thanks to (?!(you|u|all|everyone|everybody)\b))"
+)
+PRAISE_IDIOM_RE = re.compile(
+    r"\b(can t complain|cannot complain|couldn t ask for (more|better|a better)|no complaints|"
+    r"never disappoints?|never gets old|can t beat|cannot beat|hard to beat|nothing to "
+    r"complain about|not bad at all|no se puede pedir (mas|nada mas|mejor)|no me puedo quejar|"
+    r"nada que (objetar|reprochar)|sin (ninguna )?queja|ni una queja|no tengo (ninguna )?queja|"
+    r"nunca (falla|decepciona)|no (decepciona|defrauda)\w*)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -216,11 +276,17 @@ class ServiceCues:
     mishap: bool = False
     own_mishap: bool = False  # a mishap in the first person or about an order, a flight...
     service_report: bool = False  # a statement (not a question or request) about one
+    turns_bad: bool = False  # "the crew was lovely, but my bag never arrived"
+    grateful: bool = False  # thanks or praise with no problem left standing at the end
+    recovered: bool = False  # grateful after "but", about a problem before it
 
     @property
     def negative(self) -> bool:
         """The message reports a bad experience whatever its wording's polarity."""
-        return self.ironic or self.thanks_for_nothing or self.persists or self.indignant
+        return (
+            self.ironic or self.thanks_for_nothing or self.persists or self.indignant
+            or self.turns_bad
+        )
 
     @property
     def problem(self) -> bool:
@@ -240,17 +306,23 @@ def _own_mishap(text: str, norm: str) -> bool:
     return False
 
 
-def _asks(text: str, norm: str) -> bool:
-    """The message asks a question or for something, rather than reporting."""
+def _asks(text: str, norm: str, any_sentence: bool = False) -> bool:
+    """The message asks a question or for something, rather than reporting.
+
+    An English question word counts when it opens the message, or with ``any_sentence``
+    any of its sentences ("It stopped. Do you have any advice"); a complaint often ends in
+    a question that expects no answer ("who do I even talk to").
+    """
     own = own_words(text)
+    parts = _SENTENCE_END_RE.split(own) if any_sentence else [own]
     return (
         "?" in text or bool(_REQUEST_RE.search(norm)) or bool(_QUESTION_ES_RE.search(own.lower()))
-        or bool(_QUESTION_EN_RE.search(normalized(own)))
+        or any(_QUESTION_EN_RE.search(normalized(part)) for part in parts)
     )
 
 
 def _first_clause(text: str) -> str:
-    for clause in _CLAUSE_END_RE.split(text):
+    for clause in _CLAUSE_END_RE.split(own_words(text)):  # after "@airline" opening a tweet
         norm = normalized(clause)
         if norm:
             return norm
@@ -258,6 +330,11 @@ def _first_clause(text: str) -> str:
 
 
 def _ironic(text: str, norm: str) -> bool:
+    own = own_words(text)
+    if _SARCASM_MARK_RE.search(own) and (
+        _MISHAP_RE.search(norm) or _PERSISTS_RE.search(norm) or _OPENER_WORD_RE.search(norm)
+    ):
+        return True
     first = _first_clause(text)
     if not first:
         return False
@@ -265,16 +342,46 @@ def _ironic(text: str, norm: str) -> bool:
         return True
     if not _OPENER_CLAUSE_RE.search(first):
         return False
-    rest = norm[len(first):] if norm.startswith(first) else norm
+    rest = normalized(own)
+    rest = rest[len(first):] if rest.startswith(first) else rest
     return bool(_MISHAP_RE.search(rest) or _PERSISTS_RE.search(rest))
 
 
+def _bad_news(norm: str) -> bool:
+    return bool(_MISHAP_RE.search(norm) or _PERSISTS_RE.search(norm))
+
+
+def _last_turn(norm: str) -> tuple[str, str]:
+    """The text before and after the last "but" ("" before when there is none)."""
+    found = list(_CONTRAST_RE.finditer(norm))
+    if not found:
+        return "", norm
+    return norm[: found[-1].start()], norm[found[-1].end():]
+
+
+def _grateful(text: str, norm: str) -> bool:
+    """Thanks or praise, and no problem still standing where the message ends: "the flight
+    was cancelled, but the agent rebooked me in ten minutes. Thank you!"."""
+    if _bad_news(_last_turn(norm)[1]):
+        return False
+    if PRAISE_IDIOM_RE.search(norm):  # "no me puedo quejar" is not a request
+        return "?" not in text
+    # Thanks closing a question or a request are politeness, not praise.
+    return (
+        bool(_THANKS_RE.search(norm)) and not _NOT_THANKS_RE.search(norm)
+        and not _THANKS_FOR_NOTHING_RE.search(norm) and not _asks(text, norm, any_sentence=True)
+    )
+
+
+@lru_cache(maxsize=256)  # a turn reads the same message for sentiment and for the policy
 def read(text: str) -> ServiceCues:
     """The service cues of one customer message."""
     norm = normalized(text)
     if not norm:
         return ServiceCues()
     mishap = bool(_MISHAP_RE.search(norm))
+    before, after = _last_turn(norm)
+    grateful = _grateful(text, norm)
     return ServiceCues(
         ironic=_ironic(text, norm),
         thanks_for_nothing=bool(_THANKS_FOR_NOTHING_RE.search(norm)),
@@ -285,4 +392,7 @@ def read(text: str) -> ServiceCues:
         mishap=mishap,
         own_mishap=mishap and _own_mishap(text, norm),
         service_report=bool(_SERVICE_RE.search(norm)) and not _asks(text, norm),
+        turns_bad=bool(before) and _bad_news(after),
+        grateful=grateful,
+        recovered=grateful and bool(before) and _bad_news(before),
     )

@@ -105,6 +105,8 @@ def test_travel_and_service_mishaps_read_as_negative(
         ("Lovely, my order arrived broken", "en"),
         ("Genial, otro retraso. Gracias por nada.", "es"),
         ("Qué bien, mi pedido llegó roto", "es"),
+        ("@AmericanAir great, another delay out of DFW", "en"),  # after the tweet's handle
+        ("@vueling genial, otro retraso. ya van tres este mes", "es"),
     ],
 )
 def test_irony_about_a_mishap_is_negative_and_frustrated(
@@ -208,3 +210,33 @@ def test_cheerful_messages_without_a_problem_keep_their_reading(
     result = model.analyze(text)
     assert result.label == "positive"
     assert not result.frustrated
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("@SouthwestAir Flight got cancelled, but the agent at MCO had me rebooked within 10 "
+         "minutes with no fee. Thank you!", "en"),
+        ("@Iberia se canceló el vuelo pero me recolocaron en el siguiente en diez minutos. "
+         "¡Gracias!", "es"),
+    ],
+)
+def test_a_problem_put_right_with_thanks_reads_positive(
+    model: SentimentModel, text: str, language: str
+) -> None:
+    raw = SentimentModel(read_cues=False).analyze(text, language)  # type: ignore[arg-type]
+    assert raw.label != "positive"  # the tweet-trained model reads the story of the problem
+    result = model.analyze(text, language)  # type: ignore[arg-type]
+    assert result.label == "positive"
+    assert not result.frustrated
+
+
+def test_praise_with_a_negation_does_not_raise_frustration(model: SentimentModel) -> None:
+    result = model.analyze("25 min early into Bergamo on a 19 euro fare. Can't complain", "en")
+    assert result.label == "positive"
+    assert not result.frustrated
+
+
+def test_a_compliment_then_a_problem_reads_negative(model: SentimentModel) -> None:
+    text = "@Iberia la tripulación muy maja, pero llegamos cuatro horas tarde y perdí la conexión"
+    assert model.analyze(text, "es").label == "negative"

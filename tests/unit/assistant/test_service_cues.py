@@ -167,3 +167,77 @@ def test_the_assistants_email_signature_quoted_back_asks_for_nothing(language: s
     assert not intents.asks_for_human(signature)
     assert not intents.complaint_cues(signature)
     assert not service_cues.read(signature).problem
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["@AmericanAir great, another delay out of DFW", "@vueling genial, otro retraso",
+     "@united lovely touch, a 4 hour delay and a broken lavatory",
+     "Love spending my Saturday at the gate 🙄", "My bag is lost again #not"],
+)
+def test_irony_after_a_handle_or_with_a_sarcasm_mark_is_recognised(text: str) -> None:
+    assert service_cues.read(text).ironic
+
+
+@pytest.mark.parametrize("text", ["See you soon 🙃", "@Iberia genial, muchas gracias"])
+def test_a_sarcasm_mark_or_a_handle_alone_is_not_irony(text: str) -> None:
+    assert not service_cues.read(text).ironic
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["UA907 sitting at the gate 2 hrs for a paperwork issue",
+     "stuck on the tarmac for 3 hours", "a 2 hour line at security",
+     "asking nicely for the 3rd time", "Your check-in page keeps saying my passport is missing",
+     "2 horas de fila para documentar", "el chat me tiene 45 minutos conectando",
+     "es la tercera vez que me cancelan el vuelo", "la app sigue pidiendo el mismo código"],
+)
+def test_waits_in_person_and_being_asked_again_persist(text: str) -> None:
+    assert service_cues.read(text).persists
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Watched it for the 20th time and loved it", "Slept 5 hours straight in the Mint suite",
+     "Me estoy viendo la peli por cuarta vez",
+     "Rebooked me within 10 minutes with no fee"],
+)
+def test_repetition_and_durations_that_are_not_waiting_do_not_persist(text: str) -> None:
+    assert not service_cues.read(text).persists
+
+
+@pytest.mark.parametrize(
+    ("text", "put_right"),
+    [("The crew was lovely, but my bag never arrived", False),
+     ("La tripulación muy maja, pero llegamos cuatro horas tarde", False),
+     ("Flight got cancelled, but the agent rebooked me within 10 minutes with no fee. Thank you!",
+      True),
+     ("Se canceló el vuelo pero me recolocaron en el siguiente en diez minutos. ¡Gracias!", True)],
+)
+def test_what_follows_the_last_but_decides_complaint_or_thanks(text: str, put_right: bool) -> None:
+    cues = service_cues.read(text)
+    assert cues.turns_bad is not put_right
+    assert cues.negative is not put_right
+    assert cues.grateful is put_right
+    assert cues.recovered is put_right
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["My flight was cancelled. Thanks.", "Can you check my booking? Thanks",
+     "Thanks in advance", "Gracias por nada", "I'm not receiving reminders. Do you have any "
+     "advice for me Many thanks", "Everything stopped working thanks to the update"],
+)
+def test_thanks_with_a_problem_at_the_end_or_closing_a_request_is_not_gratitude(
+    text: str
+) -> None:
+    assert not service_cues.read(text).grateful
+
+
+@pytest.mark.parametrize(
+    "text", ["25 min early into Bergamo. Can't complain", "19€ a Oporto y puntuales. No se "
+             "puede pedir más", "Ni una queja, todo perfecto"],
+)
+def test_praise_worded_with_a_negation_is_gratitude_and_no_complaint(text: str) -> None:
+    assert service_cues.read(text).grateful
+    assert intents.complaint_cues(text) == 0
