@@ -128,12 +128,13 @@ _PERSISTS_RE = re.compile("|".join(_PERSISTS_EN + _PERSISTS_ES))
 _INDIGNANT_RE = re.compile(
     r"\b(why (can t|cant|won t|doesn t|don t|isn t|aren t|wasn t|is (nobody|no one)|does "
     r"(nobody|no one)|has (nobody|no one)|did (nobody|no one)|is it so hard|does it take so "
-    r"long|do i have to keep)|why (didn t|hasn t|haven t) (you|anyone|anybody|someone|they|"
-    r"it)|por que (nadie|nunca|no (me|nos|se|hay|puedo|podemos|funciona|contesta\w*|"
-    r"responde\w*)|tardan tanto|tarda tanto|tengo que seguir)|when (will|is|are) "
-    r"(someone|anyone|somebody|you) (actually|finally|ever|going to)|cuando (va|van) a "
-    r"(contestar|responder|llamar|solucionar|devolver)|is (anyone|anybody) (there|listening|"
-    r"reading)|hay alguien ahi|(es|esta) alguien leyendo)\b"
+    r"long|do i have to keep)|why (does|did|would|should) it take|why (didn t|hasn t|haven t) "
+    r"(you|anyone|anybody|someone|they|it)|por que (nadie|nunca|no (me|nos|se|hay|puedo|"
+    r"podemos|funciona|contesta\w*|responde\w*)|(tardan|tarda|tardaron|tardo) (tanto|\d+|una|"
+    r"un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|mas de)|tengo que seguir)|when "
+    r"(will|is|are) (someone|anyone|somebody|you) (actually|finally|ever|going to)|cuando "
+    r"(va|van) a (contestar|responder|llamar|solucionar|devolver)|is (anyone|anybody) (there|"
+    r"listening|reading)|hay alguien ahi|(es|esta) alguien leyendo)\b"
 )
 _INCREDULOUS_RE = re.compile(
     r"\b(how is (it|this|that) (even )?possible|how come|how (can|could) you|como es posible|"

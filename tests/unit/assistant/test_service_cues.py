@@ -87,7 +87,9 @@ def test_hypotheticals_news_and_idioms_are_not_a_reported_mishap(text: str) -> N
      "why can't anyone at your call center answer the phone?",
      "When will someone actually reply to my email?", "¿Por qué nadie contesta el teléfono?",
      "¿Cómo es posible que mi maleta acabara en Miami?",
-     "¿Cuándo va a contestar alguien a mi correo?"],
+     "¿Cuándo va a contestar alguien a mi correo?",
+     "why does it take 4 hours to get a bag off a plane",
+     "¿Por qué tarda nueve días un envío urgente?"],
 )
 def test_a_question_that_complains_is_recognised(text: str) -> None:
     cues = service_cues.read(text)
