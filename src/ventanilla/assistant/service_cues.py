@@ -246,7 +246,8 @@ _SENTENCE_END_RE = re.compile(r"[.;:!?…\n]+")
 _SARCASM_MARK_RE = re.compile(r"#(not|sarcasm|sarcasmo|ironia)\b|(?<!\w)/s\b|🙄|🙃|😒|😑|🤡")
 _OPENER_WORD_RE = re.compile(rf"\b{_OPENER}\b|\b(love|loving|me encanta)\b")
 
-# "X, but Y": what follows the last "but" is what the writer ends up saying.
+# "X, but Y": what follows the last "but" is what the writer ends up saying. Not "although"
+# or "aunque", whose clause is the one conceded.
 _CONTRAST_RE = re.compile(r"\b(but|however|pero|sin embargo|no obstante)\b")
 # Thanks, and praise worded with a negation ("can't complain", "no se puede pedir más").
 _THANKS_RE = re.compile(
@@ -330,11 +331,9 @@ def _first_clause(text: str) -> str:
     return ""
 
 
-def _ironic(text: str, norm: str) -> bool:
+def _ironic(text: str, norm: str, bad_news: bool) -> bool:
     own = own_words(text)
-    if _SARCASM_MARK_RE.search(own) and (
-        _MISHAP_RE.search(norm) or _PERSISTS_RE.search(norm) or _OPENER_WORD_RE.search(norm)
-    ):
+    if _SARCASM_MARK_RE.search(own) and (bad_news or _OPENER_WORD_RE.search(norm)):
         return True
     first = _first_clause(text)
     if not first:
@@ -345,7 +344,7 @@ def _ironic(text: str, norm: str) -> bool:
         return False
     rest = normalized(own)
     rest = rest[len(first):] if rest.startswith(first) else rest
-    return bool(_MISHAP_RE.search(rest) or _PERSISTS_RE.search(rest))
+    return _bad_news(rest)
 
 
 def _bad_news(norm: str) -> bool:
@@ -360,10 +359,11 @@ def _last_turn(norm: str) -> tuple[str, str]:
     return norm[: found[-1].start()], norm[found[-1].end():]
 
 
-def _grateful(text: str, norm: str) -> bool:
-    """Thanks or praise, and no problem still standing where the message ends: "the flight
-    was cancelled, but the agent rebooked me in ten minutes. Thank you!"."""
-    if _bad_news(_last_turn(norm)[1]):
+def _grateful(text: str, norm: str, end: str) -> bool:
+    """Thanks or praise, and no problem still standing at the ``end`` (after the last
+    "but"): "the flight was cancelled, but the agent rebooked me in ten minutes. Thank
+    you!"."""
+    if _bad_news(end):
         return False
     if PRAISE_IDIOM_RE.search(norm):  # "no me puedo quejar" is not a request
         return "?" not in text
@@ -381,12 +381,13 @@ def read(text: str) -> ServiceCues:
     if not norm:
         return ServiceCues()
     mishap = bool(_MISHAP_RE.search(norm))
+    persists = bool(_PERSISTS_RE.search(norm))
     before, after = _last_turn(norm)
-    grateful = _grateful(text, norm)
+    grateful = _grateful(text, norm, after)
     return ServiceCues(
-        ironic=_ironic(text, norm),
+        ironic=_ironic(text, norm, mishap or persists),
         thanks_for_nothing=bool(_THANKS_FOR_NOTHING_RE.search(norm)),
-        persists=bool(_PERSISTS_RE.search(norm)),
+        persists=persists,
         indignant=bool(_INDIGNANT_RE.search(norm)) or bool(
             _INCREDULOUS_RE.search(norm) and (_OWN_RE.search(norm) or _ADDRESSED_RE.search(norm))
         ),
