@@ -14,13 +14,17 @@ Suites:
   written), split at random: ``airline_tweets_dev.csv`` (80 per language) was read while
   the later cues were designed (handles before irony, waits at the gate, thanks after a
   problem put right); ``airline_tweets_heldout.csv`` (80 per language) was not.
+* Real tweets to US airlines, when a copy is given with ``--airline-tweets FILE`` or lies
+  at ``../shared/datasets/twitter-airline-sentiment/Tweets.csv``: the public "Twitter US
+  Airline Sentiment" file (February 2015, crowd-labelled; columns ``text`` and
+  ``airline_sentiment``, or ``text`` and ``label``). Nothing in the product was tuned on it.
 
 Each suite is written as a temporary ``text,label`` CSV and run through ``ventanilla eval
 sentiment`` (the production code path), twice: as the product reads messages, and with
 ``--model-only`` (the trained model's own label, without the service cues), side by side
 in one table. Usage:
 
-    python bench/eval_sentiment.py [--json-dir DIR]
+    python bench/eval_sentiment.py [--json-dir DIR] [--airline-tweets FILE]
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "datasets" / "umsab-sentiment"
 OWN = ROOT / "bench" / "data"
+AIRLINE_TWEETS = ROOT / ".." / "shared" / "datasets" / "twitter-airline-sentiment" / "Tweets.csv"
 LABELS = {"0": "negative", "1": "neutral", "2": "positive"}
 COLUMNS = ("n", "macro_f1", "accuracy", "f1_negative", "f1_neutral", "f1_positive", "p99_ms")
 Rows = list[dict[str, str]]
@@ -66,6 +71,20 @@ def _own(name: str, language: str) -> Callable[[], Rows]:
                 for row in csv.DictReader(handle)
                 if row["language"] == language
             ]
+
+    return load
+
+
+def _airline_tweets(path: Path) -> Callable[[], Rows]:
+    def load() -> Rows:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            fields = reader.fieldnames or []
+            column = "airline_sentiment" if "airline_sentiment" in fields else "label"
+            if "text" not in fields or column not in fields:
+                raise SystemExit(f"{path}: needs columns text and airline_sentiment (or label)")
+            return [{"text": row["text"], "label": row[column]} for row in reader
+                    if row["text"].strip() and row[column].strip()]
 
     return load
 
@@ -110,7 +129,13 @@ def _run(
 def main() -> None:
     parser = argparse.ArgumentParser(description="Evaluate the sentiment model.")
     parser.add_argument("--json-dir", type=Path, default=None)
+    parser.add_argument("--airline-tweets", type=Path, default=None,
+                        help="the public Twitter US Airline Sentiment CSV (or a part of it)")
     args = parser.parse_args()
+    suites = list(SUITES)
+    airline = args.airline_tweets or (AIRLINE_TWEETS if AIRLINE_TWEETS.is_file() else None)
+    if airline is not None:
+        suites.append(("US airline tweets en (real)", _airline_tweets(airline), "en", "—", False))
     if not DATA.is_dir():
         print(f"UMSAB data not found at {DATA.resolve()}; only the customer messages run")
     print("| suite | reading | " + " | ".join(COLUMNS) + " | published |")
@@ -118,7 +143,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         json_dir = args.json_dir or Path(tmp)
         json_dir.mkdir(parents=True, exist_ok=True)
-        for index, (name, load, lang, published, shared) in enumerate(SUITES):
+        for index, (name, load, lang, published, shared) in enumerate(suites):
             if shared and not DATA.is_dir():
                 continue
             rows = load()
