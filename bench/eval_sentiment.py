@@ -132,6 +132,8 @@ def main() -> None:
     parser.add_argument("--airline-tweets", type=Path, default=None,
                         help="the public Twitter US Airline Sentiment CSV (or a part of it)")
     args = parser.parse_args()
+    if args.airline_tweets is not None and not args.airline_tweets.is_file():
+        raise SystemExit(f"{args.airline_tweets}: file not found")
     suites = list(SUITES)
     airline = args.airline_tweets or (AIRLINE_TWEETS if AIRLINE_TWEETS.is_file() else None)
     if airline is not None:
