@@ -80,7 +80,8 @@ class Assistant:
         best = candidates[0].semantic if candidates else 0.0
         signals = Signals(
             text=text, language=language, candidates=candidates,
-            asks_for_human=intents.asks_for_human(text), frustrated=mood.frustrated,
+            asks_for_human=intents.asks_for_human(text), asks_if_bot=intents.asks_if_bot(text),
+            frustrated=mood.frustrated,
             action=self._actions.detect(vector, bool(orders), best), orders=orders,
         )
         return Turn(self._policy.decide(state, signals), mood)

@@ -11,35 +11,180 @@ import re
 from ventanilla.assistant import service_cues
 from ventanilla.assistant.text import normalized, own_words
 
-_PERSON = (
-    r"(persona|humano|humana|agente|asesor|asesora|operador|operadora|representante|alguien|"
-    r"ejecutivo|ejecutiva|empleado|encargado|supervisor|gerente|responsable)"
+# Who a customer may ask for. Spanish and English, after ``normalized`` (no accents, no
+# punctuation: "don't" reads "don t").
+_PERSON_ES = (
+    r"(persona|personas|humano|humana|ser humano|agente|asesor|asesora|operador|operadora|"
+    r"representante|alguien|ejecutivo|ejecutiva|empleado|empleada|encargado|encargada|"
+    r"supervisor|supervisora|gerente|responsable|companero|companera|especialista|"
+    r"trabajador|trabajadora|dependiente|comercial)"
+)
+_TEAM_ES = (
+    r"((el |la )?(departamento|area|equipo|servicio|seccion) de \w+|(el |la )?(recepcion|"
+    r"facturacion|reclamaciones|ventas|administracion|contabilidad)|(el |la )?equipo)"
+)
+# Asking to talk to customer service is also asking how to reach it (Bitext's
+# ``contact_customer_service``): a person only when the customer asks to be put through.
+_SERVICE_ES = r"((el |la )?(atencion|servicio) al cliente|(el |la )?soporte)"
+_SERVICE_EN = r"((the |your )?(customer )?(service|support|care)( team)?)"
+_PERSON_EN = (
+    r"(human being|human|humans|person|people|agent|agents|representative|rep|someone|"
+    r"somebody|anyone|anybody|operator|supervisor|manager|employee|staff member|staff|"
+    r"colleague|advisor|adviser|consultant|specialist|team member|worker)"
+)
+_WHICH_EN = (
+    r"(a |an |some |the |your |one of your |some of your |another |other |your other |"
+    r"a different |an actual )?((real|live|actual|normal|regular|proper|human|non robotic|"
+    r"competent|bank|support|customer service|other|different|senior|qualified) ){0,2}"
+)
+_TEAM_EN = (
+    r"((the |your )?(\w+ )?(team|department|desk|office|line)|(the |your )?(billing|"
+    r"reception|front desk|concierge|manager|supervisor|room service|sales))"
+)
+# Words that may stand between "quiero" / "need" and the person without changing the request
+# ("necesito hablar ya con un asesor", "I need to talk to a human"), unlike "necesito añadir
+# una persona a mi cuenta" or "I need to add a person".
+_FILLER_ES = (
+    r"((?: (?:hablar|que|me|nos|atienda|atiendan|llame|llamen|con|por|favor|urgente|ya|ahora|"
+    r"de|verdad|seguir|poder|directamente|cuanto|antes)){0,4})"
+)
+_FILLER_EN = (
+    r"((?: (?:to|talk|speak|chat|with|me|please|just|really|actually|urgently|get|now|instead|"
+    r"deal|go|through|a word|would|like|d)){0,4})"
 )
 _HUMAN_PATTERNS_ES = (
-    rf"\b(hablar|comunicar\w*|conversar|chatear|contactar|pasa\w*|transfier\w*|comunica\w*|"
-    rf"poner\w*|conect\w*)\b( \w+){{0,4}} (con )?(un |una |algun |alguna |el |la )?{_PERSON}\b",
-    rf"\b(quiero|necesito|exijo|prefiero|busco|deseo|pido|solicito|podria|puedo)\b( \w+){{0,3}} "
-    rf"(un |una )?{_PERSON}\b",
+    # "quiero hablar con una persona", "¿puedo hablar con otro agente?"
+    rf"\b(hablar|hablarle|comunicar\w*|comuniq\w*|conversar|chatear|contactar)\b( \w+){{0,3}} "
+    rf"con (un |una |algun |alguna |el |la |los |las |vuestro |vuestra |su |tu )?"
+    rf"(otro |otra |verdadero |verdadera )?({_PERSON_ES}|{_TEAM_ES})\b",
+    # "pásame con otro agente", "ponme con el departamento de reclamaciones"
+    rf"\b((pasa|pase|pasen|pasame|paseme|pasenme|pasadme|pasas|pasais|pasarme|transfier\w*|"
+    rf"transfer\w*|conect\w*|deriv\w*|redirig\w*|comuniqueme|comunicame|comuniquenme|"
+    rf"(me|nos) (\w+ )?(pasar|poner|transferir|conectar|derivar|comunicar))\b"
+    rf"( \w+){{0,2}} (con|a)|(pon|ponme|pongame|ponganme|poned|ponedme|pones|poner|ponerme)\b"
+    rf"( \w+){{0,2}} con) (un |una |algun |alguna |el |la |otro |otra |vuestro |vuestra |su )?"
+    rf"(otro |otra )?({_PERSON_ES}|{_TEAM_ES}|{_SERVICE_ES})\b",
+    # "necesito un asesor", "prefiero que me atienda alguien", "que me llame alguien"
+    # ("necesito que alguien recoja el paquete" is not a request for a person)
+    rf"\b(quiero|quisiera|necesito|exijo|prefiero|busco|deseo|pido|solicito|dame|deme|denme)\b"
+    rf"{_FILLER_ES} (un |una |otro |otra |algun |alguna )?(?!alguien){_PERSON_ES}\b",
+    rf"\b((me|nos) (\w+ )?(atienda|atiendan|atender|llame|llamen)|atenderme|llamarme)\b"
+    rf"{_FILLER_ES} "
+    rf"(un |una |otro |otra |algun |alguna )?{_PERSON_ES}\b",
+    r"\b(alguien|una persona|un agente|un asesor)( mas)? ((que|quien) )?(me |nos )?(pueda )?"
+    r"(llame|llamen|atienda|contacte|ayude|revise|ayudar|atender)\b",
+    r"\b(llamame|llameme|llamenme|llamadme|(me )?(pueden|puedes|podeis|podrian|podria) "
+    r"llamar(me)?)\b",
     r"\b(persona|ser) (real|humano|humana|de verdad)\b",
     r"\batencion (humana|personal(izada)?)\b",
-    r"\bno (quiero|deseo) (hablar |chatear )?(con )?(un |una |el |la )?(bot|robot|maquina)\b",
-    r"\b(hay )?alguien (real|de carne)\b",
-    r"\b(con )?un humano\b",
-    rf"^(un |una |el |la )?{_PERSON}( por favor| porfa)?$",
+    r"\bno (quiero|deseo|me gusta)( \w+){0,3} (con )?(un |una |el |la |este |esta |tu )?"
+    r"(bot|robot|maquina|chatbot|asistente virtual|contestador)\b",
+    r"\bno (quiero|deseo) (seguir )?(hablar|hablando|chatear|chateando) contigo\b",
+    r"\bno (me siento |estoy )?(comod[oa]|confio|me fio)\b( \w+){0,6} "
+    r"(una |un |la |el |esta |este )?(maquina|bot|robot|chatbot)s?\b",
+    r"\bno (me )?(puedes|sabes|eres capaz de) (ayudar|resolver|solucionar|entender)\w*",
+    r"\bno (me )?(entiendes|estas ayudando)\b|\bno eres (de )?(ninguna )?ayuda\b",
+    r"\b(hay )?alguien (real|de carne|ahi|por ahi)\b",
+    r"\b(hay )?(algun|un) (humano|humana)\b",
+    r"\b(telefono|numero|contacto|email|correo) de (alguien|una persona|un agente|un asesor)\b",
+    rf"^(un |una |el |la |con )?{_PERSON_ES}( por favor| porfa| ya| ahora)?$",
 )
 _HUMAN_PATTERNS_EN = (
-    r"\b(talk|speak|chat|connect|transfer|put)\w*( me)?( \w+){0,3} (to|with|through to) "
-    r"(a |an |some |the |your |one of your )?(real |live |actual )?(human|person|agent|"
-    r"representative|rep|someone|somebody|operator|supervisor|manager|employee|staff|people)\b",
-    r"\b(real|live|actual) (human|person|agent|representative|rep|people)\b",
-    r"\bhuman (being|agent|please|support|assistance|help)\b",
-    r"\b(need|want|get|request|give me|find)( \w+){0,2} (a |an )?(human|person|"
-    r"representative|agent|operator)\b",
-    r"\b(not|no|stop|don ?t want)( \w+){0,3} (a |the )?(bot|robot|machine)\b",
-    r"\bspeak to someone\b",
-    r"^(an? |the )?(human|agent|representative|operator|person|rep)( please| now)?$",
+    # "let me speak with another agent", "talk to a normal person", "speak to the reception"
+    rf"\b(talk|talking|speak|speaking|chat|chatting|deal|dealing|communicate|get through)"
+    rf"( \w+){{0,3}} (to|with|through to) "
+    rf"{_WHICH_EN}{_PERSON_EN}\b",
+    rf"\b(i|we|me)((?: (?:want|wanna|would|like|d|need|can|could|may|to|please|just|rather|"
+    rf"really|prefer|have|got)){{0,3}}) (talk|speak)( directly)? (to|with) ({_TEAM_EN}|the \w+|"
+    r"your \w+)\b",
+    # "transfer me to billing", "put me through with a bank worker", "escalate this"
+    rf"\b(transfer|connect|patch|forward|redirect|route|pass)\w* me (back |over |on |through |"
+    rf"across )?(to|with|onto) ({_WHICH_EN}({_PERSON_EN}|{_TEAM_EN}|{_SERVICE_EN})|the \w+)\b",
+    rf"\bget me (through )?to {_WHICH_EN}{_PERSON_EN}\b",
+    r"\bput me (through|in touch|on to)\b",
+    r"\bescalate\b",
+    rf"\b(reach|contact|get hold of|get in touch with|ring)( \w+)? {_WHICH_EN}"
+    r"(human|person|agent|representative|operator|supervisor|manager|staff|advisor|adviser)\b",
+    rf"\b(need|want|get|request|give me|find|have|bring|prefer|rather){_FILLER_EN} "
+    r"(a |an |another |a different |some )?((real|live|actual|normal|proper) )?"
+    r"(human being|human|person|representative|agent|operator)\b(?! resources| rights)",
+    rf"\bhave {_WHICH_EN}{_PERSON_EN} (call|contact|email|get back|reach|ring|phone)\b",
+    r"\b(someone|somebody|anyone|anybody|a person|an agent|a representative|an advisor|"
+    r"a human)( \w+){0,3} (call|ring|phone|contact) (me|us)\b",
+    r"\b(call|ring|phone) me (back|please|asap|at|on|today|tomorrow|now|as soon)\b",
+    r"\bcallbacks?\b|\b(a|request|want|need|get|arrange|schedule) call back\b",
+    r"\b(someone|somebody|anyone|anybody) else\b( \w+){0,1} (to |who |that |can )?"
+    r"(help|assist|look|check|take a look|deal|sort|handle|on the (line|phone))",
+    r"\b(get|find|send|bring) (me )?(someone|somebody|a person|an agent|a human)( else)? "
+    r"(to|who|that) (help|assist|look|check|deal|sort|talk|speak)",
+    r"\b(get|put|have)( \w+){1,3} on the (line|phone)\b",
+    r"\b(someone|somebody|anyone|anybody) (there |here )?(to|i can|we can) (talk|speak|chat)\b",
+    r"\b(someone|somebody|a person|anyone) (who|that) (can|could|knows|will|is able to)"
+    r"( actually| really)? (help|assist|fix|sort|understand|solve|deal)",
+    r"\bis there (a |an |any )?(real |live |actual )?(human|person|agent|representative)\b",
+    r"\bis there (someone|somebody|anyone|anybody) (i|we) can (talk|speak|chat)\b",
+    r"\bis (anyone|anybody|someone|somebody) (actually |really )?(there|here|listening|"
+    r"reading|available|around)\b",
+    r"\bwho else (can|could|would|is able to) (help|assist)\b",
+    r"\b(real|live|actual|normal) (human|person|agent|representative|rep|people)\b",
+    r"\bhuman (agent|please|support|assistance|help|now|asap)\b",
+    # the assistant itself: "this bot is useless", "stop talking to bots", "you can't help me"
+    r"\b(don ?t|do not|dont|not|no longer|never) (want|wanna|like|trust|feel comfortable|"
+    r"comfortable)( \w+){0,5} (a |an |the |this |your |these |some )?(bot|bots|robot|robots|"
+    r"machine|machines|chatbot|chat bot|virtual (agent|assistant)s?|computer|automated \w+)\b",
+    r"\b(don ?t|do not|dont) want to (talk|speak|chat) (to|with) you\b",
+    r"\bno (more )?(bots?|robots?|chatbots?)\b",
+    r"\bstop (talking|chatting|speaking|dealing)( \w+)? (to|with) (a |the |this |these )?"
+    r"(bots?|robots?|machines?|virtual agents?|chatbots?)",
+    r"\b(enough|tired|sick|fed up) (of|with) (this |the |talking to |these |your )*"
+    r"(bot|robot|machine|chatbot|automated \w+)s?\b",
+    r"\b(stupid|useless|dumb|pointless|rubbish|worthless) (bot|robot|chatbot|machine)\b",
+    r"\b(this|the|you|your) (bot|robot|chatbot|machine|assistant|chat|conversation) "
+    r"(is|s|are|re) (so |really |completely )?(stupid|useless|dumb|pointless|rubbish|broken|"
+    r"not (working|helping|helpful))\b",
+    r"\byou (are|re) (getting (it |this |everything |all )?wrong|not (helping|understanding|"
+    r"listening)|useless|no help)\b",
+    r"\byou (can ?t|cannot|can not|are unable to|aren ?t able to|re not able to) (help|resolve|"
+    r"solve|fix|understand|do anything)\b",
+    rf"^(an? |the |a real |a live )?({_PERSON_EN}|(\w+ )?(team|department|desk))"
+    r"( please| now| asap| pls| plz)?$",
 )
 _HUMAN_RE = re.compile("|".join(_HUMAN_PATTERNS_ES + _HUMAN_PATTERNS_EN))
+
+# Asking whether a person is there is not asking for one ("are you a real person or a bot?",
+# "¿estoy hablando con una máquina?"): the assistant says what it is and offers a person.
+_BOT_NOUN = (
+    r"(human being|human|humana|humano|person|persona|people|bot|robot|maquina|machine|computer|"
+    r"ordenador|computadora|ai|ia|artificial intelligence|inteligencia artificial|automated|"
+    r"automatico|automatica|chatbot|chat bot|software|programa|program|someone real|real|"
+    r"alguien real|asistente virtual|virtual assistant)"
+)
+_BOT_ADJ = r"((real|live|actual|really|actually|just|a|an|un|una|de verdad) )*"
+_BOT_TAIL = rf"( (right now|ahora|de verdad))?( (or|o) {_BOT_ADJ}{_BOT_NOUN})?"
+_BOT_QUESTION_RE = re.compile(
+    rf"\b((are|r) (you|u)|(if|whether|that) (you are|you re|u r|this is)|is this|"
+    rf"(can|could) you be|am i (talking|speaking|chatting) (to|with)|"
+    rf"(eres|es usted|sos|seras)|(estoy|estamos) (hablando|chateando|escribiendo) con|"
+    rf"(esto|este chat) es|hablo con) {_BOT_ADJ}{_BOT_NOUN}\b{_BOT_TAIL}"
+)
+# "Do I need to speak to a representative to change my PIN?" asks how, not for a person
+# (in Spanish only as a question: "tengo que hablar con alguien" is also a demand).
+_HOW_EN_RE = re.compile(
+    r"\b(do|does|would|will|should) (i|we) (need|have) to( \w+)? (talk|speak|call|contact)\b.*$"
+)
+_HOW_ES_RE = re.compile(
+    r"\b(tengo|tendria|tenemos|hay|hace falta|es necesario) (que )?( \w+)?"
+    r"(hablar|llamar|contactar)\b.*$"
+)
+
+
+def _requests_only(text: str) -> str:
+    """The normalised text without questions about the assistant or about how to do things."""
+    norm = _HOW_EN_RE.sub(" ", _BOT_QUESTION_RE.sub(" ", normalized(text)))
+    if "?" in text:
+        norm = _HOW_ES_RE.sub(" ", norm)
+    return norm
+
 
 _FRUSTRATION_RE = re.compile(
     r"\b(queja|quejar\w*|reclamo|reclamacion\w*|inaceptable|verguenza|indignad\w*|"
@@ -82,6 +227,11 @@ _GREETING_RE = re.compile(
     r"^(hola|buenas|buenos dias|buenas tardes|buenas noches|hi|hello|hey|good morning|"
     r"good afternoon|good evening)( there| a todos| equipo)?$"
 )
+_GREETING_WORDS = frozenset({
+    "hola", "buenas", "buenos", "dias", "tardes", "noches", "oye", "dime", "entonces", "y",
+    "por", "favor", "hi", "hello", "hey", "good", "morning", "afternoon", "evening", "so",
+    "tell", "me", "please", "and", "then", "really", "i", "wonder",
+})
 _ORDER_RE = re.compile(r"(?<![\w+])#?([A-Za-z]{1,4}-?\d{4,}|\d{4,20})(?![\w])")
 _ORDINALS = {
     "1": 0, "uno": 0, "primero": 0, "primera": 0, "first": 0, "one": 0, "1st": 0,
@@ -92,8 +242,22 @@ _LAST = {"ultimo", "ultima", "last"}
 
 
 def asks_for_human(text: str) -> bool:
-    """True when the customer asks to talk to a person, in Spanish or English."""
-    return bool(_HUMAN_RE.search(normalized(text)))
+    """True when the customer asks to talk to a person, in Spanish or English.
+
+    That includes giving up on the assistant ("this bot is useless", "no me entiendes") and
+    asking to be put through to a team ("transfer me to billing", "pásame con facturación");
+    not asking whether a person is there, nor whether one is needed for something.
+    """
+    return bool(_HUMAN_RE.search(_requests_only(text)))
+
+
+def asks_if_bot(text: str) -> bool:
+    """The message only asks whether the customer is talking to a machine or a person."""
+    norm = normalized(text)
+    if not _BOT_QUESTION_RE.search(norm):
+        return False
+    rest = _BOT_QUESTION_RE.sub(" ", norm).split()
+    return len([w for w in rest if w not in _GREETING_WORDS]) <= 2
 
 
 def complaint_cues(text: str) -> int:

@@ -36,6 +36,12 @@ CATALOG: dict[str, dict[Language, str]] = {
         "en": "I'm not sure I understood. Could you tell me in other words?",
     },
     "greeting": {"es": "¡Hola! ¿En qué puedo ayudarte?", "en": "Hi! How can I help you?"},
+    "bot_disclosure": {
+        "es": "Soy el asistente virtual: contesto al momento, a cualquier hora. Si lo "
+        "prefieres, alguien del equipo puede seguir contigo: solo dímelo.",
+        "en": "I'm the virtual assistant: I answer right away, at any hour. If you'd rather, "
+        "someone on our team can take over: just say so.",
+    },
     "resolved": {
         "es": "¡Me alegra haberte ayudado! Si necesitas algo más, aquí estoy.",
         "en": "Glad I could help! If you need anything else, I'm here.",

@@ -50,6 +50,7 @@ class Signals:
     language: Language
     candidates: tuple[Candidate, ...]
     asks_for_human: bool = False
+    asks_if_bot: bool = False
     frustrated: bool = False
     action: ActionIntent | None = None
     orders: tuple[str, ...] = ()
@@ -66,6 +67,13 @@ class Policy:
             return self.handoff(state, signals, HandoffReason.ASKED_FOR_HUMAN)
         if signals.frustrated:
             return self.handoff(state, signals, HandoffReason.FRUSTRATION)
+        if signals.asks_if_bot:
+            # "¿Eres un robot?": the company's own article if it has one, else say so and
+            # how to reach a person, rather than hand off.
+            decision = self._from_candidates(state, signals)
+            if decision.kind is DecisionKind.ANSWER:
+                return decision
+            return self._simple(state, signals, DecisionKind.CLARIFY, "bot_disclosure")
         if state.pending_action and signals.orders:
             return self._act(state, signals, state.pending_action)
         if state.pending_options:

@@ -162,10 +162,14 @@ def test_a_persisting_problem_is_recognised_after_an_answer(text: str) -> None:
     assert not intents.is_thanks(text)
 
 
+@pytest.mark.parametrize("key", ["email_signature", "bot_disclosure"])
 @pytest.mark.parametrize("language", ["es", "en"])
-def test_the_assistants_email_signature_quoted_back_asks_for_nothing(language: str) -> None:
-    # A customer's mail client may quote it in full under a plain "thanks".
-    signature = message("email_signature", language)  # type: ignore[arg-type]
+def test_the_assistants_email_signature_quoted_back_asks_for_nothing(
+    language: str, key: str
+) -> None:
+    # A customer's mail client may quote it in full under a plain "thanks"; the offer of a
+    # person is not the customer asking for one.
+    signature = message(key, language)  # type: ignore[arg-type]
     assert not intents.asks_for_human(signature)
     assert not intents.complaint_cues(signature)
     assert not service_cues.read(signature).problem

@@ -7,7 +7,15 @@ from dataclasses import replace
 
 import pytest
 
-from ventanilla.assistant import Assistant, AssistantState, DecisionKind, HandoffReason, intents
+from ventanilla.assistant import (
+    Article,
+    Assistant,
+    AssistantState,
+    DecisionKind,
+    HandoffReason,
+    intents,
+)
+from ventanilla.assistant.embeddings import UseEncoder
 from ventanilla.assistant.messages import message
 from ventanilla.assistant.state import ActionIntent
 
@@ -88,6 +96,99 @@ def test_asking_for_a_person_in_any_wording_hands_off(assistant: Assistant, text
     assert decision.kind is DecisionKind.HANDOFF
     assert decision.reason is HandoffReason.ASKED_FOR_HUMAN
     assert decision.state.handed_off
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # giving up on the assistant
+        "No quiero seguir hablando con un robot",
+        "no me entiendes, pásame con alguien",
+        "this bot is useless",
+        "You can't help me. Can somebody else take a look at my refund?",
+        "I don't feel comfortable sharing my details with a machine",
+        # another person, or a team by name
+        "quiero que me atienda otra persona",
+        "¿Me pasas con facturación?",
+        "ponme con el departamento de reclamaciones",
+        "let me speak with another agent",
+        "please transfer me to billing",
+        "put me through with a bank worker!",
+        "I'd rather deal with a normal person",
+        # a call back
+        "llámenme por favor al 612345678",
+        "can someone from your team call me back?",
+    ],
+)
+def test_asking_for_a_person_indirectly_or_for_a_team_hands_off(
+    assistant: Assistant, text: str
+) -> None:
+    decision = assistant.turn(None, text).decision
+    assert decision.kind is DecisionKind.HANDOFF
+    assert decision.reason is HandoffReason.ASKED_FOR_HUMAN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi agente de viajes compró el billete",
+        "¿Puede otra persona recoger mi pedido?",
+        "necesito que alguien recoja el paquete en mi casa",
+        "Do I need to speak to a representative to change my password?",
+        "¿Tengo que hablar con un agente para cambiar la contraseña?",
+        "can I pay in person?",
+        "I talked to an agent yesterday about my password",
+        "I need a manager account",
+        "what do you call me",
+    ],
+)
+def test_mentioning_a_person_is_not_asking_for_one(assistant: Assistant, text: str) -> None:
+    decision = assistant.turn(None, text).decision
+    assert decision.reason is not HandoffReason.ASKED_FOR_HUMAN
+
+
+@pytest.mark.parametrize(
+    ("text", "opening"),
+    [
+        ("¿Eres un robot?", "Soy el asistente virtual"),
+        ("hola, ¿estoy hablando con una persona de verdad?", "Soy el asistente virtual"),
+        ("are you a real person or a bot?", "I'm the virtual assistant"),
+        ("Am I talking to a human?", "I'm the virtual assistant"),
+    ],
+)
+def test_asking_whether_it_is_a_bot_gets_an_honest_answer_not_a_handoff(
+    assistant: Assistant, text: str, opening: str
+) -> None:
+    decision = assistant.turn(None, text).decision
+    assert decision.kind is DecisionKind.CLARIFY
+    assert decision.reply.startswith(opening)
+    assert not decision.state.handed_off
+    # and saying yes to a person afterwards hands off
+    follow_up = "quiero una persona" if opening.startswith("Soy") else "a person please"
+    after = assistant.turn(decision.state, follow_up).decision
+    assert after.reason is HandoffReason.ASKED_FOR_HUMAN
+
+
+def test_the_companys_own_article_about_the_assistant_is_preferred(encoder: UseEncoder) -> None:
+    about = Article(
+        id="about-bot", title="Who answers the chat", language="en",
+        examples=("are you a bot", "am I talking to a real person", "is this a robot"),
+        short_answer="Nora, our assistant, answers first; our team reads every chat.",
+    )
+    decision = Assistant([about], encoder=encoder).turn(None, "Are you a bot?").decision
+    assert decision.kind is DecisionKind.ANSWER
+    assert "Nora" in decision.reply
+
+
+def test_a_bot_question_with_a_request_for_a_person_hands_off(assistant: Assistant) -> None:
+    decision = assistant.turn(None, "are you a bot? I want a real person").decision
+    assert decision.reason is HandoffReason.ASKED_FOR_HUMAN
+
+
+def test_a_bot_question_followed_by_a_real_question_is_answered(assistant: Assistant) -> None:
+    decision = assistant.turn(None, "are you a bot? how long does shipping take?").decision
+    assert decision.kind is DecisionKind.ANSWER
+    assert decision.article_id == "shipping-en"
 
 
 def test_a_handoff_reply_is_in_the_customers_language(assistant: Assistant) -> None:
