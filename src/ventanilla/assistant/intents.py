@@ -253,11 +253,8 @@ def asks_for_human(text: str) -> bool:
 
 def asks_if_bot(text: str) -> bool:
     """The message only asks whether the customer is talking to a machine or a person."""
-    norm = normalized(text)
-    if not _BOT_QUESTION_RE.search(norm):
-        return False
-    rest = _BOT_QUESTION_RE.sub(" ", norm).split()
-    return len([w for w in rest if w not in _GREETING_WORDS]) <= 2
+    rest, found = _BOT_QUESTION_RE.subn(" ", normalized(text))
+    return bool(found) and len([w for w in rest.split() if w not in _GREETING_WORDS]) <= 2
 
 
 def complaint_cues(text: str) -> int:
