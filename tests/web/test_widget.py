@@ -258,6 +258,7 @@ def test_typing_indicators_go_both_ways(
 ) -> None:
     token = open_session(client, inbox_id)["token"]
     with agent_stream(client, agent_token) as agents, widget(client, token) as ws:
+        assert receive(agents)["event"] == "ready"  # subscribed: no event can slip past it
         ws.send_json({"type": "hello", "after": 0})
         say(ws, "hola", "c-1")
         created, _ = receive_until(agents, {"event": "message.created"})
