@@ -186,6 +186,14 @@ def _requests_only(text: str) -> str:
     return norm
 
 
+# Feelings stated outright: "I'm frustrated", "estoy decepcionada", "qué desastre".
+_FEELING = (
+    r"frustrad[oa]s?|frustrante|frustracion|frustrat(ed|ing|ion)|decepcion|decepcionad[oa]s?|"
+    r"decepcionantes?|(un|que|menudo) desastre|desastros[oa]s?|vergonzos[oa]s?|lamentable|"
+    r"penos[oa]|hasta (las narices|el mo[nñ]o|el gorro|la coronilla)|cansad[oa]s? de|"
+    r"annoyed|annoying|disappoint(ed|ing|ment)|upset|(a|what a|such a|total|complete) disaster|"
+    r"pissed|livid|had enough"
+)
 _FRUSTRATION_RE = re.compile(
     r"\b(queja|quejar\w*|reclamo|reclamacion\w*|inaceptable|verguenza|indignad\w*|"
     r"indignante|hart[oa]s?|estafa\w*|pesim[oa]|horrible|fatal|inutil\w*|burla|"
@@ -195,7 +203,12 @@ _FRUSTRATION_RE = re.compile(
     r"complain\w*|complaint\w*|ridiculous|unacceptable|terrible|worst|awful|useless|"
     r"fed up|sick (and tired )?of|disgust\w*|scam\w*|furious|angry|outrage\w*|"
     r"pathetic|joke|wtf|what the hell|nobody (helps|answers|cares)|third time|"
-    r"lawyer|sue you|never again|incompetent|shame on you|rip ?off|fuming)\b"
+    rf"lawyer|sue you|never again|incompetent|shame on you|rip ?off|fuming|{_FEELING})\b"
+)
+# "Not disappointed at all", "no es ningún desastre": a feeling denied is no complaint.
+_DENIED_FEELING_RE = re.compile(
+    r"\b(not|never|no|nunca|ni|nada|isn t|wasn t|aren t|weren t|don t|didn t|am not|"
+    rf"won t)( \w+){{0,2}} ({_FEELING})\b"
 )
 _REJECT_RE = re.compile(
     r"^(no|nope|none|neither|nothing|ninguno|ninguna|ninguna de (esas|estas|las anteriores)|"
@@ -260,7 +273,8 @@ def asks_if_bot(text: str) -> bool:
 def complaint_cues(text: str) -> int:
     """Count of complaint words and phrases, in Spanish and English ("can't complain" and
     "no tengo queja" are praise)."""
-    return len(_FRUSTRATION_RE.findall(service_cues.PRAISE_IDIOM_RE.sub(" ", normalized(text))))
+    norm = service_cues.PRAISE_IDIOM_RE.sub(" ", normalized(text))
+    return len(_FRUSTRATION_RE.findall(_DENIED_FEELING_RE.sub(" ", norm)))
 
 
 def emphasis_cues(text: str) -> int:

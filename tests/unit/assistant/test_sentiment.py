@@ -237,6 +237,22 @@ def test_praise_with_a_negation_does_not_raise_frustration(model: SentimentModel
     assert not result.frustrated
 
 
+@pytest.mark.parametrize(
+    ("denied", "stated", "language"),
+    [
+        ("The package came on Monday, not disappointed at all!",
+         "The package came on Monday, really disappointed!", "en"),
+        ("El pedido no fue un desastre, todo llegó bien",
+         "El pedido fue un desastre", "es"),
+    ],
+)
+def test_a_feeling_denied_is_not_frustration(
+    model: SentimentModel, denied: str, stated: str, language: str
+) -> None:
+    assert model.analyze(stated, language).frustrated  # type: ignore[arg-type]
+    assert not model.analyze(denied, language).frustrated  # type: ignore[arg-type]
+
+
 def test_a_compliment_then_a_problem_reads_negative(model: SentimentModel) -> None:
     text = "@Iberia la tripulación muy maja, pero llegamos cuatro horas tarde y perdí la conexión"
     assert model.analyze(text, "es").label == "negative"

@@ -202,6 +202,10 @@ def test_a_handoff_reply_is_in_the_customers_language(assistant: Assistant) -> N
         "Esto es una vergüenza, llevo tres semanas esperando mi reembolso",
         "This is ridiculous, worst service ever!!",
         "I want to file a complaint",
+        "This is really frustrating, my card still hasn't arrived",
+        "Estoy muy decepcionada con el envío",
+        "Me tenéis hasta las narices con el pedido",
+        "I'm so annoyed, the app logged me out again",
     ],
 )
 def test_frustration_or_a_complaint_hands_off(assistant: Assistant, text: str) -> None:
