@@ -163,10 +163,10 @@ def test_order_status_is_only_revealed_to_the_verified_owner(bot: Container) -> 
         bot, "email", SenderIdentity(IdentityKind.EMAIL, "maria@example.com", verified=True)
     )
     reply = owner.say("¿Dónde está mi pedido 10023?")
-    assert "shipped" in reply and "SEUR" in reply
+    assert "ya está en camino" in reply and "SEUR" in reply
     stranger = Chat(bot, "webchat", visitor("nosy"))
     reply = stranger.say("¿Dónde está mi pedido 10023?")
-    assert "shipped" not in reply and "privacidad" in reply
+    assert "en camino" not in reply and "privacidad" in reply
     assert "handoff" in stranger.conversation().tags
 
 
@@ -288,7 +288,7 @@ def test_coming_back_within_seven_days_reopens_a_resolution(bot: Container) -> N
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_order_status_given_by_the_assistant_can_be_confirmed(bot: Container) -> None:
     owner = Chat(bot, "email", customer("maria@example.com"))
-    assert "shipped" in owner.say("¿Dónde está mi pedido 10023?")
+    assert "en camino" in owner.say("¿Dónde está mi pedido 10023?")
     owner.say("Perfecto, gracias")
     with bot.uow() as uow:
         rows = uow.session.scalars(select(Resolution)).all()
@@ -340,7 +340,7 @@ def test_the_assistant_signs_its_emails_as_a_virtual_assistant(bot: Container) -
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_sarcastic_thanks_for_an_order_status_is_not_a_resolution(bot: Container) -> None:
     owner = Chat(bot, "email", customer("maria@example.com"))
-    assert "shipped" in owner.say("¿Dónde está mi pedido 10023?")
+    assert "en camino" in owner.say("¿Dónde está mi pedido 10023?")
     owner.say("Genial, otro retraso. Gracias por nada.")
     with bot.uow() as uow:
         statuses = [r.status for r in uow.session.scalars(select(Resolution))]

@@ -32,6 +32,9 @@ class OrderFacts:
     owner_verified: bool
     facts: Mapping[str, str]
     cancelled: bool = False
+    # The store answered the cancellation with a refusal (this order can't be cancelled),
+    # as opposed to failing to answer.
+    refused: bool = False
     error: str | None = None
 
 
@@ -94,8 +97,18 @@ class StoreConnector:
         except httpx.HTTPError as exc:
             return OrderFacts(order, True, True, facts, error=exc.__class__.__name__)
         if resp.status_code >= 400:
-            return OrderFacts(order, True, True, facts, error=f"HTTP {resp.status_code}")
+            # Why it refused is in the order we just read (e.g. its status is "shipped"); the
+            # refusal's own body has no common shape (and may carry an HTTP "status" itself).
+            refused = resp.status_code in REFUSALS
+            return OrderFacts(
+                order, True, True, facts, refused=refused, error=f"HTTP {resp.status_code}"
+            )
         return OrderFacts(order, True, True, {**facts, "status": "cancelled"}, cancelled=True)
+
+
+# Answers by which a store says "this order can't be cancelled", rather than "I failed":
+# a bad request, a conflict with the order's state, a failed precondition, an invalid change.
+REFUSALS = frozenset({400, 409, 412, 422})
 
 
 def _owner_matches(facts: Mapping[str, str], verified: Mapping[str, set[str]]) -> bool:

@@ -12,6 +12,9 @@ from ventanilla.services import demo
 
 router = APIRouter(prefix="/demo-store/api", include_in_schema=False)
 
+# An order can be cancelled until it leaves the warehouse; cancelling twice is harmless.
+CANCELLABLE = ("pending", "processing")
+
 
 def _check(request: Request) -> None:
     given = request.headers.get("x-store-key", "")
@@ -34,7 +37,7 @@ def cancel(order: str, request: Request) -> dict[str, Any]:
     found = demo.ORDERS.get(order)
     if found is None:
         raise NotFound(f"order {order} not found")
-    if found["status"] in ("shipped", "delivered"):
-        raise Conflict(f"order {order} is already {found['status']}")
+    if found["status"] != "cancelled" and found["status"] not in CANCELLABLE:
+        raise Conflict(f"order {order} is {found['status']} and can no longer be cancelled")
     found["status"] = "cancelled"
     return {"cancelled": True, "status": "cancelled"}

@@ -140,7 +140,7 @@ async def test_a_signed_mail_from_the_customer_gets_the_order_status(
     assert msg.meta["sender_auth"] == "pass"
     assert shop.maria_is_verified()  # the signature proves the address
     (answer,) = shop.answers()
-    assert "shipped" in answer and "SEUR" in answer
+    assert "ya está en camino" in answer and "SEUR" in answer
     (sent,) = shop.world.handler.received  # and it went out to her by mail
     assert sent.rcpt_tos == ["maria@example.com"]
 
@@ -171,7 +171,7 @@ async def test_a_forged_mail_is_stored_but_gets_no_order_data(
     assert msg.text.startswith("¿Dónde está mi pedido 10023")  # nothing accepted is lost
     assert msg.meta["sender_auth"] == "fail"
     (answer,) = shop.answers()
-    assert "shipped" not in answer and "SEUR" not in answer
+    assert "en camino" not in answer and "SEUR" not in answer
     assert "No puedo comprobar que este correo venga" in answer
     with shop.container.uow() as uow:
         conv = uow.session.get(Conversation, msg.conversation_id)
