@@ -16,16 +16,23 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import make_inbox
+from ventanilla.assistant import AssistantState
 from ventanilla.bootstrap import Container
 from ventanilla.channels.base import InboundMessage, SenderIdentity
 from ventanilla.config import Settings
-from ventanilla.domain.enums import ChannelKind, IdentityKind
+from ventanilla.domain.enums import ChannelKind, IdentityKind, Role
 from ventanilla.jobs.runner import OutboxRunner
-from ventanilla.services import inbound, knowledge
-from ventanilla.services.assistant_pool import AssistantPool, PoolBroken, release, shared_pool
+from ventanilla.services import auth, inbound, knowledge
+from ventanilla.services.assistant_pool import (
+    AssistantPool,
+    PoolBroken,
+    note_for_readers,
+    release,
+    shared_pool,
+)
 from ventanilla.services.assistant_runtime import AssistantRuntime
 from ventanilla.services.demo_kb import ARTICLES
-from ventanilla.storage.models import Message
+from ventanilla.storage.models import Conversation, Inbox, Message, Team, TeamMember
 
 SHIPPING_ES = "¿Cuánto cuesta el envío?"
 
@@ -144,6 +151,60 @@ def test_a_hand_off_note_comes_from_the_child(bot: Container) -> None:
         ).all()
     assert len(notes) == 1 and "Quiero hablar con una persona" in notes[0]
     assert not runtime(bot).built_here
+
+
+def notes_after(c: Container, message_id: int) -> list[str]:
+    with c.uow() as uow:
+        return list(
+            uow.session.scalars(
+                select(Message.text).where(Message.id > message_id, Message.private)
+            )
+        )
+
+
+def test_an_english_hand_off_note_is_written_in_english(bot: Container) -> None:
+    inbox = make_inbox(bot, "webchat")
+    message_id = Customer(bot, inbox, "v1").send(
+        "I want to talk to a person, my order 10023 has not arrived"
+    )
+    asyncio.run(drain(bot))
+    [note] = notes_after(bot, message_id)
+    assert "Wants: I want to talk to a person, my order 10023 has not arrived" in note
+    assert "Language: English" in note and "Orders: 10023" in note
+    assert "Hand-off reason: The customer asked to talk to a person." in note
+    assert "asked_for_human" not in note and "Qué quiere" not in note
+
+
+def test_the_note_is_labelled_for_the_people_who_will_read_it(bot: Container) -> None:
+    with bot.uow() as uow:
+        s = uow.session
+        team = Team(name="Support in English")
+        s.add(team)
+        s.flush()
+        for n in range(2):
+            user = auth.create_user(
+                s, f"en{n}@example.test", f"Agent {n}", Role.AGENT, language="en"
+            )
+            s.add(TeamMember(team_id=team.id, user_id=user.id))
+        auth.create_user(s, "es@example.test", "Agente", Role.AGENT, language="es")
+        inbox = Inbox(name="web", channel="webchat", settings={}, team_id=team.id)
+        s.add(inbox)
+        uow.commit()
+        inbox_id = inbox.id
+    text = "Quiero hablar con una persona, mi pedido 10023 no llega"
+    message_id = Customer(bot, inbox_id, "v1").send(text)
+    computed = asyncio.run(runtime(bot).compute(bot.uow, AssistantState(), text))
+    assert computed is not None and computed.note is not None
+    with bot.uow() as uow:
+        conv = uow.session.get(Conversation, uow.session.get(Message, message_id).conversation_id)  # type: ignore[union-attr]
+        assert conv is not None and conv.team_id is not None
+        for_team = note_for_readers(uow.session, conv.id, computed.note)
+        conv.team_id = None  # now every agent may take it, and one of them reads Spanish
+        uow.session.flush()
+        for_everyone = note_for_readers(uow.session, conv.id, computed.note)
+    assert f"Wants: {text}" in for_team and "Language: Spanish" in for_team
+    assert "Hand-off reason: The customer asked to talk to a person." in for_team
+    assert f"Qué quiere: {text}" in for_everyone and "Idioma: español" in for_everyone
 
 
 def test_a_new_article_reaches_the_child(bot: Container) -> None:

@@ -15,6 +15,10 @@ A child runs at a lower CPU priority (nice 10) than its parent, exits when its p
 (it watches the parent's sentinel) and ignores Ctrl-C (the parent shuts it down). A crashed
 child breaks the pool: the pool is replaced on the next call and the caller decides whether
 to retry.
+
+The hand-off note written in the child is labelled in the conversation's language; the
+parent, which can read who will take the conversation, may label it again in their language
+and add why an order action failed (``note_for_readers``).
 """
 
 from __future__ import annotations
@@ -31,12 +35,22 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ventanilla.assistant import Assistant, AssistantConfig, AssistantState, DecisionKind
 from ventanilla.assistant.engine import Turn
 from ventanilla.assistant.knowledge import Article
 from ventanilla.assistant.state import ActionIntent
+from ventanilla.assistant.summary import (
+    ActionFailure,
+    ActionRun,
+    HandoffSummary,
+    build_handoff_summary,
+    note_language,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +71,16 @@ NOTE_KINDS: Final = frozenset({DecisionKind.HANDOFF, DecisionKind.ACT})
 
 @dataclass(frozen=True)
 class Computed:
-    """A turn, with the hand-off note already written when the decision may hand off."""
+    """A turn, with the hand-off note already written when the decision may hand off.
+
+    ``summary`` is the note labelled in the conversation's language; ``note`` is the same
+    note, to label for its readers or to complete with why an action failed.
+    """
 
     turn: Turn
     summary: str | None
     pid: int  # the process that computed it
+    note: HandoffSummary | None = None
 
 
 class NeedArticles:
@@ -77,8 +96,64 @@ NEED_ARTICLES: Final = NeedArticles()
 def compute(engine: Assistant, state: AssistantState, text: str) -> Computed:
     """The CPU part of one turn; the same code in a child or in a thread of the parent."""
     turn = engine.turn(state, text)
-    summary = engine.summary(turn).as_text("es") if turn.decision.kind in NOTE_KINDS else None
-    return Computed(turn, summary, os.getpid())
+    note = hand_off_note(engine, state, turn) if turn.decision.kind in NOTE_KINDS else None
+    return Computed(turn, None if note is None else note.as_text(), os.getpid(), note)
+
+
+def hand_off_note(engine: Assistant, before: AssistantState, turn: Turn) -> HandoffSummary:
+    """The note for a person taking over after ``turn`` (``before``: the state it started
+    from). For an action, the note is only used when the action hands off: its reason line
+    names the action, and the cause once the caller knows it (``with_failure``)."""
+    decision = turn.decision
+    failed = None
+    if decision.kind is DecisionKind.ACT and decision.action is not None:
+        order = decision.order_numbers[0] if decision.order_numbers else None
+        failed = ActionRun(decision.action, order)
+    return build_handoff_summary(
+        decision.state, engine.catalog, sentiment=turn.sentiment.label, reason=decision.reason,
+        before=before, failed_action=failed,
+    )
+
+
+def note_for_readers(
+    session: Session,
+    conversation_id: int,
+    note: HandoffSummary,
+    failure: ActionFailure | None = None,
+) -> str:
+    """``note`` labelled for the people who will read it, with why an action failed."""
+    if failure is not None:
+        note = note.with_failure(failure)
+    return note.as_text(note_language(note.language, readers_languages(session, conversation_id)))
+
+
+def readers_languages(session: Session, conversation_id: int) -> list[str]:
+    """The languages of the people who will read a hand-off note: the conversation's
+    assignee; else the experts it is offered to and the members of its team; else every
+    active admin and agent (they see every conversation)."""
+    # Imported here: the children, which never read the database, do not load it.
+    from sqlalchemy import or_, select
+
+    from ventanilla.domain.enums import Role
+    from ventanilla.storage.models import Conversation, ConversationOffer, TeamMember, User
+
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        return []
+    active = select(User.language).where(User.active)
+    if conv.assignee_id is not None:
+        return list(session.scalars(active.where(User.id == conv.assignee_id)))
+    offered = select(ConversationOffer.user_id).where(
+        ConversationOffer.conversation_id == conversation_id
+    )
+    chosen = [User.id.in_(offered)]
+    if conv.team_id is not None:
+        team = select(TeamMember.user_id).where(TeamMember.team_id == conv.team_id)
+        chosen.append(User.id.in_(team))
+    found = list(session.scalars(active.where(or_(*chosen))))
+    if found:
+        return found
+    return list(session.scalars(active.where(User.role.in_((Role.ADMIN, Role.AGENT)))))
 
 
 # --- in the child -------------------------------------------------------------------------
