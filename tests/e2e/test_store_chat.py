@@ -211,3 +211,24 @@ def test_the_customer_taps_a_quick_reply_to_pick_an_article(store: Store) -> Non
         article = opened.value
         expect(article).to_have_url(re.compile(r"/help/es/shipping-times$"))
         expect(article.get_by_role("heading", name="Plazos de envío")).to_have_count(1)
+
+
+def test_the_english_page_gets_english_answers_unless_the_customer_writes_spanish(
+    store: Store,
+) -> None:
+    from playwright.sync_api import expect
+
+    with store_page(store, "en", "Online") as page:
+        log = page.locator("#chat-log li.theirs")
+        page.fill("#chat-input", "hi")
+        page.press("#chat-input", "Enter")
+        greeting = log.filter(has_text="Virtual assistant: Hi! How can I help you?")
+        expect(greeting).to_have_count(1, timeout=30_000)  # the first turn loads the model
+        assert log.filter(has_text="¡Hola!").count() == 0
+        page.fill("#chat-input", "¿Aceptáis PayPal?")
+        page.press("#chat-input", "Enter")
+        answer = log.filter(has_text="Aceptamos tarjeta, PayPal y Bizum.")
+        expect(answer).to_have_count(1, timeout=10_000)
+        assert "Más información" in answer.inner_text()
+        # The widget is served from our own host: the help center link stays a path.
+        assert answer.locator("a").get_attribute("href") == "/help/es/payment-methods"

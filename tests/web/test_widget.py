@@ -427,3 +427,27 @@ def test_a_widget_catches_up_from_the_database_when_live_events_were_lost(
         lost = [reply(c, agent, conv_id, text) for text in ("a", "b", "c")]
         bus.lose_held()
         assert [receive(ws)["message"]["id"] for _ in lost] == lost
+
+
+def test_the_session_keeps_the_pages_language_for_the_visitors_messages(
+    client: TestClient, inbox_id: int
+) -> None:
+    english = open_session(client, inbox_id, language="en-GB")
+    assert english["language"] == "en"
+    with widget(client, english["token"]) as ws:
+        ws.send_json({"type": "hello", "after": 0})
+        first = say(ws, "hi", "c-1")
+    # The same visitor on a page in a language we do not speak: no language is taken.
+    other = open_session(client, inbox_id, token=english["token"], language="fr")
+    assert other["language"] is None and other["visitor_id"] == english["visitor_id"]
+    with widget(client, other["token"]) as ws:
+        ws.send_json({"type": "hello", "after": first["id"]})
+        second = say(ws, "bonjour", "c-2")
+    container: Container = client.app.state.container  # type: ignore[attr-defined]
+    with container.uow() as uow:
+        first_meta = uow.session.get(Message, first["id"]).meta  # type: ignore[union-attr]
+        second_meta = uow.session.get(Message, second["id"]).meta  # type: ignore[union-attr]
+    assert first_meta.get("page_language") == "en"
+    assert "page_language" not in second_meta
+    r = client.post("/widget/v1/session", json={"inbox_id": inbox_id, "language": "x" * 36})
+    assert r.status_code == 422

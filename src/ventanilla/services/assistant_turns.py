@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
 from ventanilla.assistant import AssistantState, Decision, DecisionKind
 from ventanilla.assistant.engine import Turn
+from ventanilla.assistant.knowledge import Language
 from ventanilla.assistant.messages import message
 from ventanilla.domain.enums import AuthorType, ChannelKind, ConversationStatus, Direction
 from ventanilla.domain.events import ConversationStatusChanged
-from ventanilla.services import knowledge, outbound, resolutions
+from ventanilla.services import knowledge, outbound, resolutions, webchat
 from ventanilla.services.assistant_actions import ActionOutcome, run_action
 from ventanilla.services.assistant_phrasing import phrase_turn
 from ventanilla.services.assistant_rules import assistant_on
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 
 ACTION_NOT_COMPLETED = "action_not_completed"
+# In the conversation's memory: the language of the page its last web chat message came from.
+PAGE_LANGUAGE_KEY = "_page_language"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class TurnInput:
     text: str
     state: AssistantState
     kb: tuple[int, int]  # the knowledge base's fingerprint, read in the same transaction
+    page_language: Language | None = None  # of the web page the message was written on
 
 
 async def run_turn(container: Container, message_id: int) -> Decision | None:
@@ -83,7 +87,25 @@ def _prepare(container: Container, message_id: int) -> TurnInput | None:
             return None
         if state_seen(conv, message_id):
             return None
-        return TurnInput(conv.id, conv.contact_id, msg.text, state, knowledge.fingerprint(s))
+        page = webchat.page_language((msg.meta or {}).get(webchat.PAGE_LANGUAGE))
+        state = with_page_language(state, page, conv.assistant_state)
+        kb = knowledge.fingerprint(s)
+        return TurnInput(conv.id, conv.contact_id, msg.text, state, kb, page)
+
+
+def with_page_language(
+    state: AssistantState, page: Language | None, memory: dict[str, Any] | None
+) -> AssistantState:
+    """The language of the page a web chat message was written on is the assistant's fallback
+    for a message too short to tell ("hi", "ok"): on the conversation's first message, and
+    again when the customer moves to a page in another language. Otherwise the language the
+    conversation has been held in stays the fallback. A message in a clear language is
+    answered in that language whatever the page."""
+    if page is None:
+        return state
+    if state.language is None or page != (memory or {}).get(PAGE_LANGUAGE_KEY):
+        return replace(state, language=page)
+    return state
 
 
 def state_seen(conv: Conversation, message_id: int) -> bool:
@@ -131,6 +153,9 @@ def _apply(
         }
         if summary is not None:
             memory["_handoff_reason"] = _handoff_reason(decision)
+        page = prepared.page_language or (conv.assistant_state or {}).get(PAGE_LANGUAGE_KEY)
+        if page:
+            memory[PAGE_LANGUAGE_KEY] = page
         conv.assistant_state = memory
         conv.language = decision.language
         if summary is not None:

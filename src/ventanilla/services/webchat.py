@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,9 @@ from ventanilla.storage.models import Contact, Conversation, Inbox, Message
 
 SESSION_TTL_S = 30 * 24 * 3600
 HISTORY_PAGE = 500
+# The message meta key that carries the language of the page the visitor writes from.
+PAGE_LANGUAGE = "page_language"
+PageLanguage = Literal["es", "en"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,20 @@ class Visitor:
     visitor_id: str
     contact_id: int
     user_id: str | None
+    # The language of the page the chat is embedded in ("es" or "en"), when it said.
+    language: PageLanguage | None = None
+
+
+def page_language(value: object) -> PageLanguage | None:
+    """The supported language a tag such as "en-US", "es_MX" or "EN" names, else None."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().replace("_", "-").split("-")[0].lower()
+    if code == "es":
+        return "es"
+    if code == "en":
+        return "en"
+    return None
 
 
 def start_session(
@@ -37,8 +54,12 @@ def start_session(
     inbox_id: int,
     previous: str | None = None,
     user: dict[str, Any] | None = None,
+    language: str | None = None,
 ) -> tuple[str, Visitor]:
     """Open (or renew) a visitor session.
+
+    `language` is the language of the page the chat is on (a tag such as "en-US"); the
+    assistant falls back to it when a message is too short to tell its language.
 
     `user` = {id, hash, email?, email_hash?, name?} when the visitor is signed in to the
     company's site: hash = HMAC-SHA256(inbox secret, id). The email is taken as proof of
@@ -62,8 +83,10 @@ def start_session(
             )
             contact = _add_email(s, contact, inbox.secret or "", user, user_id)
         uow.commit()
-        visitor = Visitor(inbox_id, vid, contact.id, user_id)
-    claims = {"i": inbox_id, "v": vid, "c": contact.id, "u": user_id}
+        visitor = Visitor(inbox_id, vid, contact.id, user_id, page_language(language))
+    claims: dict[str, Any] = {"i": inbox_id, "v": vid, "c": contact.id, "u": user_id}
+    if visitor.language is not None:
+        claims["l"] = visitor.language
     return tokens.sign(secret_key, claims, SESSION_TTL_S), visitor
 
 
@@ -123,7 +146,13 @@ def visitor_from_token(uow_factory: UowFactory, secret_key: str, token: str) -> 
     claims = tokens.verify(secret_key, token)
     with uow_factory() as uow:
         contact = contacts.canonical(uow.session, int(claims["c"]))
-        return Visitor(int(claims["i"]), str(claims["v"]), contact.id, claims.get("u"))
+        return Visitor(
+            int(claims["i"]),
+            str(claims["v"]),
+            contact.id,
+            claims.get("u"),
+            page_language(claims.get("l")),
+        )
 
 
 def history(
@@ -176,6 +205,7 @@ def post(
         sender=SenderIdentity(IdentityKind.VISITOR, visitor.visitor_id),
         text=text,
         attachments=attachments,
+        meta={PAGE_LANGUAGE: visitor.language} if visitor.language else {},
     )
     return inbound.receive(uow_factory, visitor.inbox_id, msg)
 

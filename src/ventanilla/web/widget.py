@@ -1,5 +1,7 @@
 """Customer side of web chat: session, WebSocket with resume, attachments.
 
+`POST /widget/v1/session {inbox_id, token?, user?, language?}` opens or renews a session;
+`language` is the page's language, which the conversation keeps as its default.
 Socket protocol (JSON text frames). The widget sends `hello{after}` first (the highest
 message id it already shows, 0 for none), then `message{text, client_id}` and `typing{on}`.
 The server answers `message{message}` (each public message once, oldest first), `ack{client_id,
@@ -43,14 +45,27 @@ class SessionIn(BaseModel):
     inbox_id: int
     token: str | None = Field(default=None, max_length=2000)
     user: dict[str, Any] | None = None
+    # The language of the page the chat is on ("en", "es-MX"…): the assistant's fallback for
+    # messages too short to tell. Languages other than Spanish and English are ignored.
+    language: str | None = Field(default=None, max_length=35)
 
 
 @router.post("/session")
 def open_session(body: SessionIn, container: ContainerDep) -> dict[str, Any]:
     token, visitor = webchat.start_session(
-        container.uow, container.settings.secret_key, body.inbox_id, body.token, body.user
+        container.uow,
+        container.settings.secret_key,
+        body.inbox_id,
+        body.token,
+        body.user,
+        body.language,
     )
-    return {"token": token, "visitor_id": visitor.visitor_id, "verified": bool(visitor.user_id)}
+    return {
+        "token": token,
+        "visitor_id": visitor.visitor_id,
+        "verified": bool(visitor.user_id),
+        "language": visitor.language,
+    }
 
 
 @router.post("/attachments", status_code=201)

@@ -82,10 +82,17 @@
     li.appendChild(row);
   }
 
+  // The visitor's language: the embed's data-lang, else the page's lang, else the browser's.
+  // The assistant answers in it when a message is too short to tell ("hi", "ok").
+  function language() {
+    var tag = box.dataset.lang || document.documentElement.lang || navigator.language || "";
+    return tag.slice(0, 35) || null;
+  }
+
   function session() {
     return fetch("/widget/v1/session", {
       method: "POST", headers: {"content-type": "application/json"},
-      body: JSON.stringify({inbox_id: inbox, token: state.token})
+      body: JSON.stringify({inbox_id: inbox, token: state.token, language: language()})
     }).then(function (r) {
       if (!r.ok) throw new Error("session refused: " + r.status);
       return r.json();
