@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_channel: str = "ventanilla:events"
     secret_key: str = DEV_SECRET
+    # The address customers reach this server at (scheme, host and any path prefix): links
+    # to our own pages in mail, messaging apps and SMS are built on it.
     public_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_attachment_bytes: int = Field(default=10 * 1_048_576, ge=1024)

@@ -14,7 +14,7 @@ from ventanilla.channels.base import OutboundMessage, PermanentSendError, Transi
 from ventanilla.channels.registry import build_adapter
 from ventanilla.domain.enums import CHANNEL_IDENTITY, ChannelKind, DeliveryStatus
 from ventanilla.domain.errors import InvalidInput
-from ventanilla.services import webhooks
+from ventanilla.services import outbound, webhooks
 from ventanilla.services.delivery import updated_event
 from ventanilla.services.outbox import ClaimedJob
 from ventanilla.storage.models import (
@@ -111,14 +111,16 @@ def _plan_delivery(container: Container, message_id: int, key: str) -> Delivery 
                 .order_by(EmailThreadRef.message_id)
             ).all()
         )
+        # Read away from our site: links to our own pages carry the public address.
+        base = container.settings.public_url
         return Delivery(
             channel=inbox.channel,
             settings=dict(inbox.settings or {}),
             secret=inbox.secret,
             message=OutboundMessage(
                 recipient=ident.address,
-                text=msg.text,
-                html=msg.html,
+                text=outbound.absolute_links(msg.text, base),
+                html=outbound.absolute_html_links(msg.html, base) if msg.html else None,
                 subject=conv.subject,
                 idempotency_key=key,
                 thread_refs=refs[-20:],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,11 @@ MAX_QUICK = 10  # quick replies on one message
 MAX_QUICK_REPLY = 80  # characters of one quick reply
 # Channels whose customers read our messages from the conversation stream itself.
 STREAMED = {ChannelKind.WEBCHAT.value}
+# A link to one of our own public pages written as a path ("/help/es/payment-methods"), as
+# the web chat shows it: not inside a longer word or address, trailing punctuation left out.
+_OWN_PATH = re.compile(r"(?<![\w/.:~@%-])/help(?:/[^\s<>\"'()\[\]{}]*)?(?![\w-])")
+_TRAILING = ".,;:!?"
+_ROOT_HREF = re.compile(r"""(\b(?:href|src)\s*=\s*["']?)/(?![/\\])""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -97,3 +103,25 @@ def _reply_inbox(s: Session, conv: Conversation, inbox_id: int | None) -> Inbox:
     if chosen is None:
         raise NotFound(f"inbox {inbox_id} not found")
     return chosen
+
+
+def absolute_links(text: str, base_url: str) -> str:
+    """``text`` with the paths of our own public pages made absolute under ``base_url``.
+
+    The web chat is served from our own host and shows such paths as links; mail, messaging
+    apps and SMS are read elsewhere, where only a full address can be opened.
+    """
+    base = base_url.rstrip("/")
+
+    def full(m: re.Match[str]) -> str:
+        path = m.group(0)
+        kept = path.rstrip(_TRAILING)
+        return base + kept + path[len(kept) :]
+
+    return _OWN_PATH.sub(full, text)
+
+
+def absolute_html_links(html: str, base_url: str) -> str:
+    """``html`` with root-relative ``href`` and ``src`` addresses made absolute."""
+    base = base_url.rstrip("/")
+    return _ROOT_HREF.sub(lambda m: f"{m.group(1)}{base}/", html)
