@@ -279,7 +279,7 @@ def test_coming_back_within_seven_days_reopens_a_resolution(bot: Container) -> N
     age_resolutions(bot, older.conversation_id, days=8)
     # Both write again (the answer starts a new wait for "did this solve it?").
     for chat in (recent, older):
-        assert "PayPal" in chat.say("Sigo sin poder pagar con PayPal, ¿qué hago?")
+        assert "Bizum" in chat.say("Otra cosa: ¿qué formas de pago aceptáis?")
     states = resolution_states(bot)
     assert states[recent.conversation_id] == ["cancelled", "awaiting"]  # 3 days: it came back
     assert states[older.conversation_id] == ["confirmed", "awaiting"]  # 8 days: a new problem

@@ -48,12 +48,21 @@ class ActionDetector:
         self._vectors: Matrix = encoder.encode(texts) if texts else np.zeros((0, 512), np.float32)
 
     def detect(
-        self, vector: Vector, has_order_number: bool, best_article_score: float
+        self, vector: Vector, has_order_number: bool, best_article_score: float,
+        excluded: Collection[ActionIntent] = (),
     ) -> ActionIntent | None:
-        """The action the message asks for, if it matches better than any article."""
+        """The action the message asks for, if it matches better than any article.
+
+        ``excluded`` actions are out of the question whatever the match ("I don't want to
+        cancel, just tell me where it is" may still be an order-status request)."""
         if not self._intents:
             return None
         sims = self._vectors @ vector
+        if excluded:
+            allowed = np.array([i not in excluded for i in self._intents])
+            if not allowed.any():
+                return None
+            sims = np.where(allowed, sims, -1.0)
         best = int(np.argmax(sims))
         score = float(sims[best])
         threshold = THRESHOLD_WITH_ORDER if has_order_number else THRESHOLD

@@ -78,11 +78,19 @@ class Assistant:
         )
         orders = intents.order_numbers(text)
         best = candidates[0].semantic if candidates else 0.0
+        # A cancellation is only run when the message asks for one in so many words, and a
+        # question about cancelling an order is not a request for its status either.
+        excluded = () if intents.cancellation_requested(text) else (ActionIntent.CANCEL_ORDER,)
+        with_order = bool(orders) and not intents.asks_about_cancelling(text)
         signals = Signals(
             text=text, language=language, candidates=candidates,
             asks_for_human=intents.asks_for_human(text), asks_if_bot=intents.asks_if_bot(text),
             frustrated=mood.frustrated,
-            action=self._actions.detect(vector, bool(orders), best), orders=orders,
+            action=self._actions.detect(vector, with_order, best, excluded), orders=orders,
+            bare_order=(
+                ActionIntent.ORDER_STATUS in self.config.actions
+                and bool(orders) and intents.only_order_numbers(text)
+            ),
         )
         return Turn(self._policy.decide(state, signals), mood)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ventanilla.assistant import service_cues
-from ventanilla.assistant.text import normalized, own_words
+from ventanilla.assistant.text import normalized, own_words, strip_accents
 
 # Who a customer may ask for. Spanish and English, after ``normalized`` (no accents, no
 # punctuation: "don't" reads "don t").
@@ -68,14 +68,15 @@ _HUMAN_PATTERNS_ES = (
     # ("necesito que alguien recoja el paquete" is not a request for a person)
     rf"\b(quiero|quisiera|necesito|exijo|prefiero|busco|deseo|pido|solicito|dame|deme|denme)\b"
     rf"{_FILLER_ES} (un |una |otro |otra |algun |alguna )?(?!alguien){_PERSON_ES}\b",
-    rf"\b((me|nos) (\w+ )?(atienda|atiendan|atender|llame|llamen)|atenderme|llamarme)\b"
+    rf"\b((me|nos) (\w+ )?(atiende|atienden|atienda|atiendan|atender|llame|llamen)|atenderme|"
+    rf"llamarme)\b"
     rf"{_FILLER_ES} "
     rf"(un |una |otro |otra |algun |alguna )?{_PERSON_ES}\b",
     r"\b(alguien|una persona|un agente|un asesor)( mas)? ((que|quien) )?(me |nos )?(pueda )?"
     r"(llame|llamen|atienda|contacte|ayude|revise|ayudar|atender)\b",
     r"\b(llamame|llameme|llamenme|llamadme|(me )?(pueden|puedes|podeis|podrian|podria) "
     r"llamar(me)?)\b",
-    r"\b(persona|ser) (real|humano|humana|de verdad)\b",
+    r"\b(persona|ser|alguien) (real|humano|humana|de verdad)\b",
     r"\batencion (humana|personal(izada)?)\b",
     r"\bno (quiero|deseo|me gusta)( \w+){0,3} (con )?(un |una |el |la |este |esta |tu )?"
     r"(bot|robot|maquina|chatbot|asistente virtual|contestador)\b",
@@ -202,7 +203,10 @@ _FRUSTRATION_RE = re.compile(
     r"no sirve\w* para nada|una mierda|de mierda|ridicul\w+|"
     r"complain\w*|complaint\w*|ridiculous|unacceptable|terrible|worst|awful|useless|"
     r"fed up|sick (and tired )?of|disgust\w*|scam\w*|furious|angry|outrage\w*|"
-    r"pathetic|joke|wtf|what the hell|nobody (helps|answers|cares)|third time|"
+    r"pathetic|wtf|what the hell|nobody (helps|answers|cares)|third time|"
+    # "is this a joke?", "what a joke" (not "tell me a joke")
+    r"(is|s|are|re|was|what|such|total|complete|absolute|bad|sick)( (this|that|it))? "
+    r"(an? )?(\w+ )?joke|"
     rf"lawyer|sue you|never again|incompetent|shame on you|rip ?off|fuming|{_FEELING})\b"
 )
 # "Not disappointed at all", "no es ningún desastre": a feeling denied is no complaint.
@@ -245,7 +249,40 @@ _GREETING_WORDS = frozenset({
     "por", "favor", "hi", "hello", "hey", "good", "morning", "afternoon", "evening", "so",
     "tell", "me", "please", "and", "then", "really", "i", "wonder",
 })
-_ORDER_RE = re.compile(r"(?<![\w+])#?([A-Za-z]{1,4}-?\d{4,}|\d{4,20})(?![\w])")
+# Not a part of a date (12/11/2025, 2025-11-12), an amount ($1500, 1500 €) or a decimal.
+_ORDER_RE = re.compile(
+    r"(?<![\w+$€£/.,:-])#?([A-Za-z]{1,4}-?\d{4,}|\d{4,20})(?![\w])(?![/.,:-]\d)"
+    r"(?! ?(€|\$|£|eur\b|euros?\b|usd\b|dollars?\b|d[oó]lares\b|libras\b|pounds?\b))"
+)
+# Cues that a number is an order's, or a phone's, within the three words before it.
+_ORDER_CUE_RE = re.compile(
+    r"\b(order|orders|pedido|pedidos|compra|purchase|ref|reference|referencia|n|no|num|"
+    r"number|numero|nº)\b\W*(\w+\W+){0,2}$", re.IGNORECASE,
+)
+_PHONE_CUE_RE = re.compile(
+    r"\b(call|phone|mobile|cell|tel|telephone|llam\w*|telefono|tlf|movil|whatsapp|"
+    r"contacto|fax)\b\W*(\w+\W+){0,3}$", re.IGNORECASE,
+)
+_PHONE_SHAPE_RE = re.compile(r"\+?\d[\d ]{8,}\d")
+_ACK_RE = re.compile(
+    r"(ok|okay|okey|oki|k|vale|va|sale|si|yes|yep|yeah|cool|nice|bien|muy bien|genial|"
+    r"perfecto|perfect|great|entendido|entiendo|understood|got it|i see|ya veo|de acuerdo|"
+    r"alright|all right|fine|claro|ah|ah vale|ah ok|aja|hmm+|mm+|ok+)( (ok|vale|gracias|thanks|"
+    r"thank you|pues|then|entonces))?"
+)
+_ORDER_WORDS = frozenset({
+    "order", "pedido", "el", "the", "my", "mi", "number", "numero", "n", "no", "is", "es",
+    "it", "s", "y", "and", "del", "de", "of", "ref", "this", "este", "one", "aqui", "here",
+})
+_CANCEL_RE = re.compile(r"\b(cancel\w*|anul\w*)\b")
+_CANCEL_DENIED_RE = re.compile(
+    r"\b(no|not|don t|do not|dont|never|nunca|sin)( \w+){0,2} (cancel|anul)\w*"
+)
+_CANCEL_ASKED_ABOUT_RE = re.compile(
+    r"\b(what happens|what if|que pasa|que ocurre)( \w+){0,3} (cancel|anul)\w*|"
+    r"\bif (i|we) (\w+ )?cancel\w*|\bsi (yo |lo |la )?(cancel|anul)(o|amos|ara|ase)\b|"
+    r"\b(cancel\w*|anul\w*) (policy|politica|fee|cost|coste|cargo|plazo|deadline)\b"
+)
 _ORDINALS = {
     "1": 0, "uno": 0, "primero": 0, "primera": 0, "first": 0, "one": 0, "1st": 0,
     "2": 1, "dos": 1, "segundo": 1, "segunda": 1, "second": 1, "two": 1, "2nd": 1,
@@ -337,13 +374,54 @@ def is_greeting(text: str) -> bool:
 
 
 def order_numbers(text: str) -> tuple[str, ...]:
-    """Order-like references (4+ digits, optionally with a short letter prefix), in order."""
+    """Order-like references (4+ digits, optionally with a short letter prefix), in order.
+
+    Not dates, amounts or numbers said to be a phone's ("call me at 600111222 about order
+    10045" gives 10045).
+    """
     found: list[str] = []
     for match in _ORDER_RE.finditer(text):
+        before = strip_accents(text[max(0, match.start() - 40) : match.start()])
         value = match.group(1).upper()
-        if value not in found:
+        cued = bool(_ORDER_CUE_RE.search(before)) or text[match.start()] == "#"
+        if value in found or (_PHONE_CUE_RE.search(before) and not cued):
+            continue
+        if cued or not _PHONE_SHAPE_RE.fullmatch(value):
             found.append(value)
     return tuple(found)
+
+
+def only_order_numbers(text: str) -> bool:
+    """The message is just an order reference ("10051", "#10051", "pedido 10051")."""
+    rest = _ORDER_RE.sub(" ", text)
+    words = [w for w in normalized(rest).split() if w not in _ORDER_WORDS]
+    return not words
+
+
+def is_acknowledgement(text: str) -> bool:
+    """A bare "ok", "vale", "👍": the customer takes note and asks nothing."""
+    norm = normalized(text)
+    if not norm.strip():
+        return bool(text.strip())  # only emoji or marks
+    return bool(_ACK_RE.fullmatch(norm.strip()))
+
+
+def has_words(text: str) -> bool:
+    """Whether the message has any letter or digit at all (not just marks or emoji)."""
+    return any(ch.isalnum() for ch in text)
+
+
+def cancellation_requested(text: str) -> bool:
+    """The message asks to cancel something, not whether or what if, nor says not to."""
+    norm = normalized(text)
+    return bool(_CANCEL_RE.search(norm)) and not (
+        _CANCEL_DENIED_RE.search(norm) or _CANCEL_ASKED_ABOUT_RE.search(norm)
+    )
+
+
+def asks_about_cancelling(text: str) -> bool:
+    """A question about cancelling ("what happens if I cancel?", "cancellation fee")."""
+    return bool(_CANCEL_ASKED_ABOUT_RE.search(normalized(text)))
 
 
 def choice_index(text: str, option_count: int) -> int | None:

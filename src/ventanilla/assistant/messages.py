@@ -50,6 +50,34 @@ CATALOG: dict[str, dict[Language, str]] = {
         "es": "Claro. ¿Cuál es el número de tu pedido?",
         "en": "Sure. What is your order number?",
     },
+    "order_number_help": {
+        "es": "Lo encontrarás en el correo de confirmación del pedido (por ejemplo, 10045). "
+        "Si no lo tienes a mano, dime «quiero hablar con una persona» y alguien del equipo "
+        "lo buscará.",
+        "en": "You'll find it in the order confirmation email (for example, 10045). If you "
+        "don't have it to hand, say \"I want to talk to a person\" and someone on our team "
+        "will look it up.",
+    },
+    "confirm_cancel_order": {
+        "es": "¿Seguro que quieres cancelar el pedido {order}? Una vez cancelado no se puede "
+        "deshacer. Responde sí o no.",
+        "en": "Are you sure you want to cancel order {order}? Once cancelled it can't be "
+        "undone. Reply yes or no.",
+    },
+    "quick_confirm_cancel": {"es": "Sí, cancélalo", "en": "Yes, cancel it"},
+    "quick_keep_order": {"es": "No, no lo canceles", "en": "No, keep it"},
+    "cancel_kept": {
+        "es": "De acuerdo, no cancelo el pedido {order}. ¿Puedo ayudarte en algo más?",
+        "en": "All right, I won't cancel order {order}. Can I help you with anything else?",
+    },
+    "anything_else": {
+        "es": "¿Puedo ayudarte en algo más?",
+        "en": "Can I help you with anything else?",
+    },
+    "you_are_welcome": {
+        "es": "¡De nada! ¿Puedo ayudarte en algo más?",
+        "en": "You're welcome! Can I help you with anything else?",
+    },
     "act_order_status": {
         "es": "Consultando el estado del pedido {order}…",
         "en": "Checking the status of order {order}…",

@@ -54,6 +54,8 @@ class Signals:
     frustrated: bool = False
     action: ActionIntent | None = None
     orders: tuple[str, ...] = ()
+    # The message is only an order number, and the store can be asked for order statuses.
+    bare_order: bool = False
 
 
 class Policy:
@@ -74,8 +76,18 @@ class Policy:
             if decision.kind is DecisionKind.ANSWER:
                 return decision
             return self._simple(state, signals, DecisionKind.CLARIFY, "bot_disclosure")
-        if state.pending_action and signals.orders:
-            return self._act(state, signals, state.pending_action)
+        if state.confirming:
+            answered = self._follow_up_on_confirmation(state, signals)
+            if answered is not None:
+                return answered
+            state = replace(state, confirming=None, confirm_order=None)
+        if state.pending_action:
+            if signals.orders:
+                return self._act(state, signals, state.pending_action)
+            without = self._without_order_number(state, signals)
+            if without is not None:
+                return without
+            state = replace(state, pending_action=None)
         if state.pending_options:
             chosen = self._follow_up_on_options(state, signals)
             if chosen is not None:
@@ -84,23 +96,91 @@ class Policy:
 
     def _fresh_turn(self, state: AssistantState, signals: Signals) -> Decision:
         text = signals.text
-        if (state.last_article_id or state.last_action) and intents.is_thanks(text):
+        answered = bool(state.last_article_id or state.last_action)
+        if answered and intents.is_thanks(text):
             return self._simple(state, signals, DecisionKind.RESOLVED, "resolved")
-        if state.last_article_id and intents.is_unhelpful_feedback(text):
+        if (state.last_article_id or state.failed_attempts) and (
+            intents.is_unhelpful_feedback(text)
+            or (intents.is_rejection(text) and len(text.split()) <= 4)
+        ):
+            # "That didn't help", or "none of these" again after being asked to re-phrase.
             return self._failed(state, signals)
-        if (state.last_article_id or state.last_action) and intents.problem_persists(text):
+        failed_article = None
+        if answered and intents.problem_persists(text):
             # "Sigo sin poder pagar con PayPal": the last answer did not settle it, but the
             # message says what is wrong, so it is read afresh after a failed attempt; a
-            # second failure hands off.
+            # second failure hands off, and so does the same answer again.
+            failed_article = state.last_article_id
             failed = state.failed_attempts + 1
             state = replace(state, failed_attempts=failed, last_article_id=None, last_action=None)
             if failed >= self.config.max_failed_attempts:
                 return self.handoff(state, signals, HandoffReason.FAILED_ATTEMPTS)
         if intents.is_greeting(text):
             return self._simple(state, signals, DecisionKind.CLARIFY, "greeting")
+        small_talk = None
+        if not intents.has_words(text) or intents.is_acknowledgement(text):
+            # "ok", "vale", "👍": nothing to look up. Offer more help, or ask how to help.
+            small_talk = "anything_else" if len(state.customer_messages) > 1 else "greeting"
+        elif intents.is_thanks(text):
+            small_talk = "you_are_welcome"
+        if small_talk:
+            # Unless the company's knowledge base has an article for it.
+            decision = self._from_candidates(state, signals)
+            if decision.kind is DecisionKind.ANSWER:
+                return decision
+            return self._simple(state, signals, DecisionKind.CLARIFY, small_talk)
+        action = signals.action
+        if action is None and signals.bare_order:
+            # A bare "10051": the same question as before about another order, or its status.
+            last = state.last_action
+            action = last if last and last is not ActionIntent.CANCEL_ORDER else None
+            action = action or ActionIntent.ORDER_STATUS
+        if action is not None:
+            return self._act(state, signals, action)
+        decision = self._from_candidates(state, signals)
+        if failed_article and decision.article_id == failed_article:
+            return self.handoff(decision.state, signals, HandoffReason.FAILED_ATTEMPTS)
+        return decision
+
+    def _follow_up_on_confirmation(
+        self, state: AssistantState, signals: Signals
+    ) -> Decision | None:
+        """A yes runs the action waiting for it; a no leaves the order as it is."""
+        action, order = state.confirming, state.confirm_order
+        cleared = replace(state, confirming=None, confirm_order=None)
+        if action is None or order is None:
+            return None
+        if intents.is_rejection(signals.text):
+            return Decision(
+                kind=DecisionKind.CLARIFY, language=signals.language, state=cleared,
+                reply=message("cancel_kept", signals.language, order=order),
+                candidates=self._ids(signals),
+            )
+        if intents.is_affirmation(signals.text) and not signals.orders:
+            return self._act(cleared, signals, action, order=order, confirmed=True)
+        return None
+
+    def _without_order_number(
+        self, state: AssistantState, signals: Signals
+    ) -> Decision | None:
+        """Asked for an order number, the customer answered without one ("no lo sé", an
+        email address). A new question is read afresh (None); otherwise say where to find it,
+        and hand off the second time."""
+        cleared = replace(state, pending_action=None)
         if signals.action is not None:
-            return self._act(state, signals, signals.action)
-        return self._from_candidates(state, signals)
+            return self._act(cleared, signals, signals.action)
+        fresh = self._from_candidates(cleared, signals)
+        if fresh.kind is DecisionKind.ANSWER:
+            return fresh
+        failed = state.failed_attempts + 1
+        if failed >= self.config.max_failed_attempts:
+            return self.handoff(
+                replace(cleared, failed_attempts=failed), signals, HandoffReason.FAILED_ATTEMPTS
+            )
+        return self._simple(
+            replace(state, failed_attempts=failed), signals, DecisionKind.CLARIFY,
+            "order_number_help",
+        )
 
     def _from_candidates(self, state: AssistantState, signals: Signals) -> Decision:
         cfg = self.config
@@ -109,7 +189,12 @@ class Policy:
         # with a higher retrieval score: the floors look at the highest score.
         top = max((c.score for c in ranked), default=0.0)
         if top < cfg.out_of_scope_floor:
-            return self.handoff(state, signals, HandoffReason.OUT_OF_SCOPE)
+            # After a failed attempt, what the customer says next is their re-phrasing.
+            reason = (
+                HandoffReason.FAILED_ATTEMPTS if state.failed_attempts
+                else HandoffReason.OUT_OF_SCOPE
+            )
+            return self.handoff(state, signals, reason)
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         confidence = cfg.calibration.confidence(best.score, runner_up)
@@ -142,7 +227,7 @@ class Policy:
             index = 0
         if index is not None:
             return self._answer_or_route(cleared, signals, options[index], 1.0)
-        if intents.is_rejection(signals.text):
+        if intents.is_rejection(signals.text) or intents.is_unhelpful_feedback(signals.text):
             return self._failed(cleared, signals)
         offered = {a.id for a in options}
         ranked = signals.candidates
@@ -197,14 +282,36 @@ class Policy:
             options=options, quick_replies=quick, candidates=self._ids(signals),
         )
 
-    def _act(self, state: AssistantState, signals: Signals, action: ActionIntent) -> Decision:
+    def _act(
+        self, state: AssistantState, signals: Signals, action: ActionIntent,
+        *, order: str | None = None, confirmed: bool = False,
+    ) -> Decision:
         language = signals.language
-        orders = signals.orders or state.order_numbers
-        if not orders:
+        # The order named in this message, else the one named last in the conversation.
+        if order is None:
+            order = signals.orders[0] if signals.orders else (
+                state.order_numbers[-1] if state.order_numbers else None
+            )
+        if order is None:
             new_state = replace(state, pending_action=action, pending_options=())
             return Decision(
                 kind=DecisionKind.CLARIFY, language=language,
                 reply=message("ask_order_number", language), state=new_state, action=action,
+                candidates=self._ids(signals),
+            )
+        if action is ActionIntent.CANCEL_ORDER and not confirmed:
+            # Nothing irreversible on a guess: a cancellation waits for a yes.
+            new_state = replace(
+                state, pending_action=None, pending_options=(), confirming=action,
+                confirm_order=order,
+            )
+            return Decision(
+                kind=DecisionKind.CLARIFY, language=language, state=new_state, action=action,
+                reply=message("confirm_cancel_order", language, order=order),
+                quick_replies=(
+                    message("quick_confirm_cancel", language),
+                    message("quick_keep_order", language),
+                ),
                 candidates=self._ids(signals),
             )
         new_state = replace(
@@ -213,8 +320,8 @@ class Policy:
         )
         return Decision(
             kind=DecisionKind.ACT, language=language, state=new_state, action=action,
-            reply=message(f"act_{action.value}", language, order=orders[0]),
-            order_numbers=orders, candidates=self._ids(signals),
+            reply=message(f"act_{action.value}", language, order=order),
+            order_numbers=(order,), candidates=self._ids(signals),
         )
 
     def _failed(self, state: AssistantState, signals: Signals) -> Decision:
@@ -238,7 +345,10 @@ class Policy:
     def handoff(
         self, state: AssistantState, signals: Signals, reason: HandoffReason
     ) -> Decision:
-        new_state = replace(state, pending_options=(), pending_action=None, handed_off=True)
+        new_state = replace(
+            state, pending_options=(), pending_action=None, confirming=None, confirm_order=None,
+            handed_off=True,
+        )
         return Decision(
             kind=DecisionKind.HANDOFF, language=signals.language, state=new_state,
             reply=message(HANDOFF_MESSAGES[reason], signals.language), reason=reason,

@@ -46,6 +46,9 @@ class AssistantState:
     customer_messages: tuple[str, ...] = ()
     order_numbers: tuple[str, ...] = ()
     handed_off: bool = False
+    # An action that changes something (a cancellation) waits for a yes on this order.
+    confirming: ActionIntent | None = None
+    confirm_order: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -53,6 +56,7 @@ class AssistantState:
             data[key] = list(data[key])
         data["pending_action"] = self.pending_action.value if self.pending_action else None
         data["last_action"] = self.last_action.value if self.last_action else None
+        data["confirming"] = self.confirming.value if self.confirming else None
         return data
 
     @classmethod
@@ -61,6 +65,7 @@ class AssistantState:
             return cls()
         action = data.get("pending_action")
         last_action = data.get("last_action")
+        confirming = data.get("confirming")
         language = data.get("language")
         return cls(
             failed_attempts=int(data.get("failed_attempts", 0)),
@@ -73,6 +78,8 @@ class AssistantState:
             customer_messages=tuple(data.get("customer_messages", ()))[-10:],
             order_numbers=tuple(data.get("order_numbers", ())),
             handed_off=bool(data.get("handed_off", False)),
+            confirming=ActionIntent(confirming) if confirming else None,
+            confirm_order=data.get("confirm_order"),
         )
 
     def after_message(

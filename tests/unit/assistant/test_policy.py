@@ -65,7 +65,7 @@ def test_a_no_to_the_single_offered_article_is_a_failed_attempt(reply: str) -> N
 
 def test_a_weak_match_still_asks_to_rephrase_and_counts_a_failed_attempt() -> None:
     decision = _policy().decide(
-        AssistantState(), _signals("mmm", (RETURNS, 0.47), (SHIPPING, 0.20))
+        AssistantState(), _signals("lo de la otra vez", (RETURNS, 0.47), (SHIPPING, 0.20))
     )
     assert decision.kind is DecisionKind.CLARIFY
     assert decision.options == ()

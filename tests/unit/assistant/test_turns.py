@@ -361,10 +361,71 @@ def test_the_assistant_asks_for_the_order_number_then_acts_on_it(
     assert ask.kind is DecisionKind.CLARIFY
     assert ask.action is ActionIntent.CANCEL_ORDER
     assert "order number" in ask.reply
-    act = store_assistant.turn(ask.state, "it's #A-99871").decision
+    confirm = store_assistant.turn(ask.state, "it's #A-99871").decision
+    assert confirm.kind is DecisionKind.CLARIFY  # nothing irreversible without a yes
+    assert "A-99871" in confirm.reply and confirm.quick_replies == ("Yes, cancel it", "No, keep it")
+    act = store_assistant.turn(confirm.state, "Yes, cancel it").decision
     assert act.kind is DecisionKind.ACT
     assert act.action is ActionIntent.CANCEL_ORDER
     assert act.order_numbers == ("A-99871",)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "answer", "language"),
+    [
+        ("Cancel my order 10045", "no", "en"),
+        ("Quiero anular el pedido 10045", "No, no lo canceles", "es"),
+    ],
+)
+def test_a_cancellation_not_confirmed_leaves_the_order_alone(
+    store_assistant: Assistant, request_text: str, answer: str, language: str
+) -> None:
+    confirm = store_assistant.turn(None, request_text).decision
+    assert confirm.kind is DecisionKind.CLARIFY and confirm.language == language
+    kept = store_assistant.turn(confirm.state, answer).decision
+    assert kept.kind is not DecisionKind.ACT and kept.action is None
+    assert "10045" in kept.reply
+    later = store_assistant.turn(kept.state, "yes").decision  # the question is closed
+    assert later.kind is not DecisionKind.ACT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't want to cancel order 10045, just tell me where it is",
+        "no quiero cancelar el pedido 10045, ¿dónde está?",
+        "what happens if I cancel order 10045?",
+        "I want to return order 10045",
+        "I want an invoice for order 10045",
+    ],
+)
+def test_only_a_request_to_cancel_starts_a_cancellation(
+    store_assistant: Assistant, text: str
+) -> None:
+    decision = store_assistant.turn(None, text).decision
+    assert decision.action is not ActionIntent.CANCEL_ORDER
+
+
+def test_a_bare_order_number_gets_the_same_question_as_the_last_one(
+    store_assistant: Assistant,
+) -> None:
+    first = store_assistant.turn(None, "Where is my refund for order 10023?").decision
+    assert first.action is ActionIntent.REFUND_STATUS
+    second = store_assistant.turn(first.state, "10051").decision
+    assert second.kind is DecisionKind.ACT
+    assert (second.action, second.order_numbers) == (ActionIntent.REFUND_STATUS, ("10051",))
+
+
+def test_a_customer_without_the_order_number_is_told_where_to_find_it(
+    store_assistant: Assistant,
+) -> None:
+    ask = store_assistant.turn(None, "¿Dónde está mi pedido?").decision
+    help_ = store_assistant.turn(ask.state, "no lo sé, lo compré ayer").decision
+    assert help_.kind is DecisionKind.CLARIFY and "correo de confirmación" in help_.reply
+    act = store_assistant.turn(help_.state, "vale, es el 10045").decision
+    assert (act.kind, act.action) == (DecisionKind.ACT, ActionIntent.ORDER_STATUS)
+    again = store_assistant.turn(help_.state, "no lo encuentro").decision
+    assert again.reason is HandoffReason.FAILED_ATTEMPTS
 
 
 def test_refund_questions_run_the_refund_status_action(store_assistant: Assistant) -> None:
@@ -378,6 +439,7 @@ def test_without_a_store_connection_order_questions_are_not_actions(
 ) -> None:
     decision = assistant.turn(None, "¿Dónde está mi pedido 100234?").decision
     assert decision.kind is not DecisionKind.ACT
+    assert assistant.turn(None, "100234").decision.kind is not DecisionKind.ACT
 
 
 def test_the_handoff_summary_spares_the_customer_from_repeating_themselves(
@@ -418,11 +480,49 @@ def test_a_problem_that_persists_after_an_answer_is_a_failed_attempt_not_a_resol
     again = assistant.turn(
         answered.state, "Gracias, pero sigo sin saber cuánto tarda en llegar el envío"
     ).decision
-    assert again.kind is DecisionKind.ANSWER  # read afresh: the message says what is wrong
+    # Read afresh, it finds the same article: giving it again would not help.
+    assert again.kind is DecisionKind.HANDOFF
+    assert again.reason is HandoffReason.FAILED_ATTEMPTS
+
+
+def test_a_problem_that_persists_is_read_afresh_after_an_answer(assistant: Assistant) -> None:
+    answered = assistant.turn(None, "¿Cuánto tarda en llegar el envío?").decision
+    again = assistant.turn(answered.state, "Sigo sin poder pagar con PayPal").decision
+    assert again.kind is DecisionKind.ANSWER and again.article_id != answered.article_id
     assert again.state.failed_attempts == 1
     final = assistant.turn(again.state, "sigue sin llegar nada").decision
     assert final.kind is DecisionKind.HANDOFF
     assert final.reason is HandoffReason.FAILED_ATTEMPTS
+
+
+@pytest.mark.parametrize("text", ["ok", "vale", "👍", "cool", "sí"])
+def test_an_acknowledgement_after_an_answer_offers_more_help(
+    assistant: Assistant, text: str
+) -> None:
+    answered = assistant.turn(None, "How long does shipping take?").decision
+    after = assistant.turn(answered.state, text).decision
+    assert after.kind is DecisionKind.CLARIFY and after.reason is None
+    assert after.reply in ("Can I help you with anything else?", "¿Puedo ayudarte en algo más?")
+
+
+@pytest.mark.parametrize("text", ["👍", "?", "\u200b", "ok"])
+def test_a_first_message_with_nothing_to_look_up_is_greeted(
+    assistant: Assistant, text: str
+) -> None:
+    decision = assistant.turn(None, text, language="en").decision
+    assert (decision.kind, decision.reply) == (DecisionKind.CLARIFY, "Hi! How can I help you?")
+
+
+@pytest.mark.parametrize("rejection", ["None of these", "that didn't help"])
+def test_rejecting_twice_is_a_failed_attempt_not_out_of_scope(
+    assistant: Assistant, rejection: str
+) -> None:
+    offered = assistant.turn(None, "password").decision
+    assert offered.kind is DecisionKind.CLARIFY and offered.options
+    first = assistant.turn(offered.state, rejection).decision
+    assert first.kind is DecisionKind.CLARIFY and first.state.failed_attempts == 1
+    second = assistant.turn(first.state, rejection).decision
+    assert second.reason is HandoffReason.FAILED_ATTEMPTS
 
 
 def test_still_not_working_after_an_answer_goes_to_a_person(assistant: Assistant) -> None:
