@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ventanilla.assistant.knowledge import Article, slugify
+from ventanilla.assistant.kb_io import article_slug, normalise_body, unstorable_character
+from ventanilla.assistant.knowledge import Article
 from ventanilla.domain.clock import utcnow
 from ventanilla.domain.errors import Conflict, InvalidInput, NotFound
 from ventanilla.services import audit
@@ -17,6 +18,14 @@ from ventanilla.storage.models import KbArticle, KbArticleVersion
 
 LANGS = ("es", "en")
 AUDIENCES = ("public", "internal")
+# The same limits as the API and the database columns.
+TITLE_MAX = 300
+CATEGORY_MAX = 100
+BODY_MAX = 100_000
+SHORT_ANSWER_MAX = 5_000
+SLUG_MAX = 200
+EXAMPLES_MAX = 500
+TAGS_MAX = 50
 
 
 @dataclass(frozen=True)
@@ -33,15 +42,67 @@ class ArticleInput:
     slug: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def normalised(self) -> ArticleInput:
+        """The article as it is stored, so that comparing an import with what is stored
+        ignores what storing would change anyway: white space around the title, the
+        category and list items, line ends, repeated examples or tags."""
+        return replace(
+            self,
+            title=_one_line(self.title),
+            category=_one_line(self.category),
+            body=normalise_body(self.body),
+            short_answer=normalise_body(self.short_answer),
+            examples=_items(self.examples),
+            tags=_items(self.tags),
+            slug=self.slug.strip(),
+        )
+
     def check(self) -> None:
-        if not self.title.strip():
+        """Refuse what cannot be stored as given; nothing is cut silently."""
+        data = self.normalised()
+        if not data.title:
             raise InvalidInput("title must not be empty")
-        if self.language not in LANGS:
+        if data.language not in LANGS:
             raise InvalidInput(f"language must be one of {LANGS}")
-        if self.audience not in AUDIENCES:
+        if data.audience not in AUDIENCES:
             raise InvalidInput(f"audience must be one of {AUDIENCES}")
-        if len(self.examples) > 500:
-            raise InvalidInput("at most 500 example questions per article")
+        for name, value, limit in (
+            ("title", data.title, TITLE_MAX),
+            ("category", data.category, CATEGORY_MAX),
+            ("body", data.body, BODY_MAX),
+            ("short_answer", data.short_answer, SHORT_ANSWER_MAX),
+            ("slug", data.slug, SLUG_MAX),
+        ):
+            if len(value) > limit:
+                raise InvalidInput(
+                    f"{name} has {len(value)} characters, at most {limit} are allowed"
+                )
+        if len(data.examples) > EXAMPLES_MAX:
+            raise InvalidInput(f"at most {EXAMPLES_MAX} example questions per article")
+        if len(data.tags) > TAGS_MAX:
+            raise InvalidInput(f"at most {TAGS_MAX} tags per article")
+        for name, values in (
+            ("title", [data.title]), ("category", [data.category]), ("body", [data.body]),
+            ("short_answer", [data.short_answer]), ("slug", [data.slug]),
+            ("examples", data.examples), ("tags", data.tags),
+        ):
+            for value in values:
+                bad = unstorable_character(value)
+                if bad:
+                    raise InvalidInput(f"{name} holds a character that cannot be stored ({bad})")
+
+    @property
+    def key_slug(self) -> str:
+        """The slug the article is stored under (with its language, its identity)."""
+        return article_slug(self.slug.strip() or self.title)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _items(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in (_one_line(x) for x in values) if v))
 
 
 def to_article(row: KbArticle) -> Article:
@@ -85,12 +146,17 @@ def _snapshot(row: KbArticle) -> dict[str, Any]:
     return view
 
 
+def _find(session: Session, slug: str, language: str) -> KbArticle | None:
+    return session.scalars(
+        select(KbArticle).where(KbArticle.slug == slug, KbArticle.language == language)
+    ).first()
+
+
 def create(session: Session, data: ArticleInput, actor_id: int | None = None) -> KbArticle:
     data.check()
-    slug = slugify(data.slug or data.title)
-    exists = session.scalars(
-        select(KbArticle).where(KbArticle.slug == slug, KbArticle.language == data.language)
-    ).first()
+    data = data.normalised()
+    slug = data.key_slug
+    exists = _find(session, slug, data.language)
     if exists is not None:
         raise Conflict(f"an article {slug!r} in {data.language} exists (id {exists.id})")
     row = KbArticle(slug=slug, language=data.language)
@@ -105,8 +171,30 @@ def create(session: Session, data: ArticleInput, actor_id: int | None = None) ->
 def update(
     session: Session, article_id: int, data: ArticleInput, actor_id: int | None
 ) -> KbArticle:
+    """Replace the article's content; a new version only when something changed.
+
+    The language cannot change: a translation is another article with the same slug. The
+    slug changes only when one is given (an empty slug keeps the current one, so editing
+    the title does not break links to the article)."""
     data.check()
+    data = data.normalised()
     row = get(session, article_id)
+    if data.language != row.language:
+        raise InvalidInput(
+            f"language cannot be changed (article {row.id} is in {row.language}); "
+            "create the translation as a new article with the same slug"
+        )
+    if data.slug:
+        slug = data.key_slug
+        other = _find(session, slug, row.language) if slug != row.slug else None
+        if other is not None:
+            raise Conflict(f"an article {slug!r} in {row.language} exists (id {other.id})")
+        data = replace(data, slug=slug)
+    else:
+        data = replace(data, slug=row.slug)
+    if _snapshot_of(data, data.slug) == _stored(row):
+        return row
+    row.slug = data.slug
     _apply(row, data)
     row.version += 1
     row.updated_at = utcnow()
@@ -121,11 +209,16 @@ def add_example(
 ) -> KbArticle:
     """Teach the assistant: a real customer question becomes an example of the article."""
     row = get(session, article_id)
-    clean = " ".join(question.split())[:500]
+    clean = _one_line(question)[:500]
     if not clean:
         raise InvalidInput("question must not be empty")
+    bad = unstorable_character(clean)
+    if bad:
+        raise InvalidInput(f"question holds a character that cannot be stored ({bad})")
     if clean in (row.examples or []):
         return row
+    if len(row.examples or []) >= EXAMPLES_MAX:
+        raise InvalidInput(f"at most {EXAMPLES_MAX} example questions per article")
     row.examples = [*(row.examples or []), clean]
     row.version += 1
     row.updated_at = utcnow()
@@ -174,30 +267,43 @@ def fingerprint(session: Session) -> tuple[int, int]:
 
 
 def upsert_many(session: Session, items: Iterable[ArticleInput], actor_id: int | None) -> int:
-    """Import: create new articles, update changed ones (matched by slug and language)."""
-    changed = 0
-    for data in items:
+    """Import: create new articles, update changed ones (matched by slug and language).
+
+    Two items for the same slug and language are refused: one would silently replace the
+    other."""
+    batch = [data.normalised() for data in items]
+    seen: dict[tuple[str, str], int] = {}
+    for number, data in enumerate(batch, start=1):
         data.check()
-        slug = slugify(data.slug or data.title)
-        row = session.scalars(
-            select(KbArticle).where(KbArticle.slug == slug, KbArticle.language == data.language)
-        ).first()
+        key = (data.key_slug, data.language)
+        if key in seen:
+            raise InvalidInput(
+                f"articles {seen[key]} and {number} are both {key[0]!r} in {key[1]}"
+            )
+        seen[key] = number
+    changed = 0
+    for data in batch:
+        slug = data.key_slug
+        row = _find(session, slug, data.language)
         if row is None:
             create(session, data, actor_id)
             changed += 1
-        elif _snapshot_of(data, slug) != {
-            k: v for k, v in _snapshot(row).items() if k not in ("id", "version")
-        }:
-            update(session, row.id, data, actor_id)
+        elif _snapshot_of(data, slug) != _stored(row):
+            update(session, row.id, replace(data, slug=slug), actor_id)
             changed += 1
     return changed
 
 
+def _stored(row: KbArticle) -> dict[str, Any]:
+    return {k: v for k, v in _snapshot(row).items() if k not in ("id", "version")}
+
+
 def _snapshot_of(data: ArticleInput, slug: str) -> dict[str, Any]:
+    """What ``_stored`` reads back once ``data`` (normalised) is stored under ``slug``."""
     return {
         "slug": slug,
         "language": data.language,
-        "title": data.title.strip(),
+        "title": data.title,
         "body": data.body,
         "category": data.category,
         "audience": data.audience,
@@ -209,11 +315,12 @@ def _snapshot_of(data: ArticleInput, slug: str) -> dict[str, Any]:
 
 
 def _apply(row: KbArticle, data: ArticleInput) -> None:
-    row.title = data.title.strip()[:300]
+    """Copy a checked, normalised input onto the row."""
+    row.title = data.title
     row.body = data.body
-    row.category = data.category[:100]
+    row.category = data.category
     row.audience = data.audience
-    row.examples = list(dict.fromkeys(e.strip() for e in data.examples if e.strip()))
+    row.examples = list(data.examples)
     row.short_answer = data.short_answer
     row.human_only = data.human_only
     row.tags = list(data.tags)
