@@ -6,13 +6,16 @@ import asyncio
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any, get_args
 
 from fastapi import Depends, Request
+from fastapi.dependencies.utils import get_flat_dependant
+from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 
 from ventanilla.bootstrap import Container
-from ventanilla.domain.errors import Unauthorized
+from ventanilla.domain.errors import InvalidInput, NotFound, Unauthorized
 from ventanilla.services import auth
 from ventanilla.services.auth import Principal
 from ventanilla.services.uow import UnitOfWork
@@ -24,6 +27,48 @@ async def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
+
+# Ids are 64-bit signed integers in every database we run on.
+MAX_ID = 2**63 - 1
+_INT_PARAMS = "_ventanilla_int_params"
+
+
+def _int_params(route: APIRoute | APIWebSocketRoute) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Names of the route's integer path and query parameters (worked out once a route)."""
+    known: tuple[tuple[str, ...], tuple[str, ...]] | None = getattr(route, _INT_PARAMS, None)
+    if known is None:
+        flat = get_flat_dependant(route.dependant)
+
+        def ints(fields: list[Any]) -> tuple[str, ...]:
+            return tuple(f.alias for f in fields if int in (f.type_, *get_args(f.type_)))
+
+        known = (ints(flat.path_params), ints(flat.query_params))
+        setattr(route, _INT_PARAMS, known)
+    return known
+
+
+def _out_of_range(raw: str) -> bool:
+    digits = raw.strip().removeprefix("-").removeprefix("+")
+    return digits.isdecimal() and (len(digits) > 19 or int(digits) > MAX_ID)
+
+
+async def check_number_params(connection: HTTPConnection) -> None:
+    """Refuse integer path and query parameters no database can hold, before any route runs.
+
+    An id in the path beyond 64 bits names nothing (404); such a number in the query is a
+    bad request (422). Installed for every route by ``errors.install``."""
+    route = connection.scope.get("route")
+    if not isinstance(route, APIRoute | APIWebSocketRoute):
+        return
+    path_ints, query_ints = _int_params(route)
+    for name in path_ints:
+        raw = connection.path_params.get(name)
+        if isinstance(raw, str) and _out_of_range(raw):
+            raise NotFound(f"{name.removesuffix('_id') or name} {raw} not found")
+    for name in query_ints:
+        for raw in connection.query_params.getlist(name):
+            if _out_of_range(raw):
+                raise InvalidInput(f"{name}: must be at most {MAX_ID}")
 
 
 def get_uow(container: ContainerDep) -> Iterator[UnitOfWork]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ventanilla.domain.errors import DomainError
+from ventanilla.web.deps import check_number_params
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +25,14 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": err}
 
 
+NUMERIC_OUT_OF_RANGE = "22003"  # SQLSTATE
+
+
 def install(app: FastAPI) -> None:
+    """Error handlers, and a check of the integer path and query parameters of every route
+    added to ``app`` after this call."""
+    app.router.dependencies.append(Depends(check_number_params))
+
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
@@ -47,6 +56,18 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
+
+    # A number too large for the database that reached it anyway (from a request body).
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:
+        log.warning("number out of range: %s", exc, exc_info=True)
+        return JSONResponse(error_body("invalid", "a number is out of range"), status_code=422)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        if getattr(exc.orig, "sqlstate", None) == NUMERIC_OUT_OF_RANGE:
+            return await _overflow(request, OverflowError(str(exc.orig)))
+        return await _internal(request, exc)
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:

@@ -14,7 +14,7 @@ from ventanilla.services import access, knowledge
 from ventanilla.services.knowledge import ArticleInput
 from ventanilla.storage.models import KbArticle, Message
 from ventanilla.web.api.schemas import Strict
-from ventanilla.web.deps import PrincipalDep, UowDep
+from ventanilla.web.deps import MAX_ID, PrincipalDep, UowDep
 
 router = APIRouter(prefix="/articles", tags=["knowledge base"])
 
@@ -48,7 +48,7 @@ class ArticleIn(Strict):
 
 class ExampleIn(Strict):
     text: str | None = Field(default=None, max_length=500)
-    message_id: int | None = None
+    message_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 @router.get("")
@@ -78,6 +78,15 @@ def get_article(article_id: int, uow: UowDep, who: PrincipalDep) -> dict[str, An
 def update_article(
     article_id: int, body: ArticleIn, uow: UowDep, who: PrincipalDep
 ) -> dict[str, Any]:
+    """Replace the article's content; a new version is kept only when something changed.
+
+    - ``language`` must be the article's own (422 otherwise): an article in another
+      language is a translation, a separate article that shares the slug. Create it with
+      ``POST /articles``.
+    - ``slug``: empty keeps the current slug, so a new title does not break links to the
+      article; a new slug is applied (made URL-safe like on create) unless another article
+      in the same language has it (409). Links to the old slug stop working.
+    """
     who.require(Role.ADMIN, Role.AGENT)
     row = knowledge.update(uow.session, article_id, body.to_input(), who.user_id)
     uow.commit()
