@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -34,9 +35,33 @@ def _language(choice: LanguageChoice) -> Language | None:
     return None
 
 
+def _check_out(out: Path) -> None:
+    """Make sure the figures can be written to ``out`` before spending time measuring."""
+    if out.is_dir():
+        raise typer.BadParameter(f"{out} is a folder; give a file name", param_hint="--json")
+    file = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if file is not None:
+        raise typer.BadParameter(f"{file} is a file, not a folder", param_hint="--json")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise typer.BadParameter(
+            f"cannot create the folder {out.parent}: {reason}", param_hint="--json"
+        ) from None
+    if not os.access(out.parent, os.W_OK | os.X_OK) or (
+        out.exists() and not os.access(out, os.W_OK)
+    ):
+        raise typer.BadParameter(f"{out} cannot be written", param_hint="--json")
+
+
 def _write(figures: dict[str, object], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(figures, indent=2, ensure_ascii=False) + "\n"
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        typer.echo(f"cannot write {out}: {error.strerror or error}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(json.dumps(figures, ensure_ascii=False))
 
 
@@ -60,6 +85,7 @@ def assistant_command(
         read_rows,
     )
 
+    _check_out(out)
     language = _language(lang)
     try:
         train_rows = read_rows(train, ("text", "intent"))
@@ -103,8 +129,11 @@ def sentiment_command(
     from ventanilla.assistant.evaluation import DataError, evaluate_sentiment, read_rows
     from ventanilla.assistant.sentiment import SentimentModel, default_model
 
+    _check_out(out)
     try:
         rows = read_rows(test, ("text", "label"))
+        if not rows:
+            raise typer.BadParameter(f"{test}: no test rows")
         model = SentimentModel(read_cues=False) if model_only else default_model()
         figures = evaluate_sentiment(model, rows, _language(lang))
     except DataError as error:

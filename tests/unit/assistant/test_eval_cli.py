@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ventanilla.assistant.eval_cli import app
@@ -138,3 +139,38 @@ def test_a_file_in_another_encoding_gets_a_clear_message(tmp_path: Path) -> None
     assert result.exit_code == 2
     assert "not UTF-8 text" in " ".join(result.output.replace("│", " ").split())  # boxed
     assert "Traceback" not in result.output
+
+
+def test_a_json_path_that_cannot_be_written_is_refused_before_measuring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ventanilla.assistant.evaluation as evaluation
+
+    def no_evaluation(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the evaluation ran")
+
+    monkeypatch.setattr(evaluation, "evaluate_assistant", no_evaluation)
+    monkeypatch.setattr(evaluation, "evaluate_sentiment", no_evaluation)
+    train, test = _files(tmp_path)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,label\nbien,positive\n", encoding="utf-8")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x", encoding="utf-8")
+    for out in (tmp_path, plain / "out.json"):
+        for args in (
+            ["assistant", "--train", str(train), "--test", str(test)],
+            ["sentiment", "--test", str(labels)],
+        ):
+            result = CliRunner().invoke(app, [*args, "--json", str(out)])
+            assert result.exit_code == 2, result.output
+            assert "--json" in result.output and "Traceback" not in result.output
+
+
+def test_eval_sentiment_without_test_rows_fails_clearly(tmp_path: Path) -> None:
+    header_only = tmp_path / "empty.csv"
+    header_only.write_text("text,label\n", encoding="utf-8")
+    out = tmp_path / "o.json"
+    result = CliRunner().invoke(app, ["sentiment", "--test", str(header_only), "--json", str(out)])
+    assert result.exit_code == 2
+    assert "no test rows" in " ".join(result.output.replace("│", " ").split())  # boxed
+    assert not out.exists()
