@@ -43,15 +43,19 @@ def migrate() -> None:
 @app.command()
 def demo() -> None:
     """Load the bilingual demo store (idempotent) and print logins and tokens."""
+    settings = _settings()
+    _load_demo(settings, settings.public_url)
+
+
+def _load_demo(settings: Settings, base_url: str) -> None:
     from ventanilla.bootstrap import Container
     from ventanilla.services import demo as demo_data
 
-    settings = _settings()
     container = Container(settings)
     info = demo_data.load(container.uow)
     typer.echo("demo data " + ("created" if info.created else "already present"))
-    typer.echo(f"  store + chat:   {settings.public_url}/")
-    typer.echo(f"  API docs:       {settings.public_url}/api/docs")
+    typer.echo(f"  store + chat:   {base_url}/")
+    typer.echo(f"  API docs:       {base_url}/api/docs")
     typer.echo(f"  demo password for every user: {demo_data.DEMO_PASSWORD}")
     for email, token in info.tokens.items():
         typer.echo(f"  API token for {email}: {token}")
@@ -70,10 +74,12 @@ def serve(
 
     settings = _settings()
     migrate()
+    address = _address(host, port)
     if with_demo:
-        demo()
+        public = "public_url" in settings.model_fields_set
+        _load_demo(settings, settings.public_url.rstrip("/") if public else address)
         _demo_environment(settings, host, port)
-    typer.echo(f"serving on http://{host}:{port}/")
+    typer.echo(f"serving on {address}/")
     uvicorn.run(
         "ventanilla.web.factory:app",
         host=host,
@@ -84,6 +90,15 @@ def serve(
         proxy_headers=False,
     )
     del settings
+
+
+def _address(host: str, port: int) -> str:
+    """Where a browser on this machine reaches the server (a wildcard host on loopback)."""
+    wildcard = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}  # noqa: S104
+    shown = wildcard.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 def _demo_environment(settings: Settings, host: str, port: int) -> None:
