@@ -544,3 +544,16 @@ def test_thanks_with_a_new_question_answers_the_question(assistant: Assistant) -
     assert after.kind is not DecisionKind.RESOLVED
     offered = [o.article_id for o in after.options]
     assert after.article_id == "returns-en" or "returns-en" in offered
+
+
+def test_a_huge_message_is_read_by_its_start_and_end_and_its_order_numbers_kept(
+    store_assistant: Assistant,
+) -> None:
+    filler = "Os cuento cómo hice la compra el mes pasado desde la web de la tienda. " * 1500
+    text = "¿Dónde está mi pedido? " + filler + "Es el pedido 10045."
+    decision = store_assistant.turn(None, text).decision
+    assert (decision.kind, decision.action) == (DecisionKind.ACT, ActionIntent.ORDER_STATUS)
+    assert decision.order_numbers == ("10045",)
+    remembered = decision.state.customer_messages[-1]
+    assert len(text) > 100_000 and len(remembered) < 2_000
+    assert remembered.startswith("¿Dónde está mi pedido?") and remembered.endswith("10045.")
