@@ -75,6 +75,11 @@ def serve(
     settings = _settings()
     migrate()
     address = _address(host, port)
+    if "public_url" not in settings.model_fields_set:
+        # Links in emails and other channels point at this server unless told otherwise.
+        import os
+
+        os.environ.setdefault("VENTANILLA_PUBLIC_URL", address)
     if with_demo:
         public = "public_url" in settings.model_fields_set
         _load_demo(settings, settings.public_url.rstrip("/") if public else address)

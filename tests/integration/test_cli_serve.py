@@ -41,3 +41,14 @@ def test_serve_on_every_interface_prints_a_reachable_address(served: dict[str, A
     result = CliRunner().invoke(app, ["serve", "--host", every, "--port", "9001"])
     assert result.exit_code == 0, result.output
     assert "serving on http://127.0.0.1:9001/" in result.output
+
+
+def test_links_sent_by_email_point_at_the_port_served(served: dict[str, Any]) -> None:
+    import os
+
+    from ventanilla.config import Settings
+
+    result = CliRunner().invoke(app, ["serve", "--port", "9002"])
+    assert result.exit_code == 0, result.output
+    assert Settings().public_url == "http://127.0.0.1:9002"
+    assert os.environ["VENTANILLA_PUBLIC_URL"] == "http://127.0.0.1:9002"
