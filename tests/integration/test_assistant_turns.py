@@ -18,7 +18,7 @@ from ventanilla.channels.base import InboundMessage, SenderIdentity
 from ventanilla.config import Settings
 from ventanilla.domain.enums import ChannelKind, IdentityKind, Role
 from ventanilla.jobs.runner import OutboxRunner
-from ventanilla.services import inbound, knowledge, resolutions, webchat
+from ventanilla.services import auth, inbound, knowledge, resolutions, webchat
 from ventanilla.services.demo_kb import ARTICLES
 from ventanilla.services.views import message_view
 from ventanilla.storage.models import Conversation, Message, Resolution
@@ -30,16 +30,30 @@ ORDERS = {
         "customer": {"email": "maria@example.com"},
         "delivery": {"carrier": "SEUR", "eta": "2026-11-27"},
     },
+    "10045": {"status": "processing", "customer": {"email": "john@example.com"}},
+    "10051": {
+        "status": "returned",
+        "customer": {"email": "maria@example.com"},
+        "refund": {"status": "issued", "amount": "24,00 €"},
+    },
 }
+BROKEN_ORDER = "50000"  # the store fails to answer for it
 
 
 def store(request: httpx.Request) -> httpx.Response:
     if request.headers.get("x-store-key") != "k":
         return httpx.Response(401)
-    order = request.url.path.rsplit("/", 1)[-1]
-    if order in ORDERS:
-        return httpx.Response(200, content=json.dumps(ORDERS[order]))
-    return httpx.Response(404)
+    path = request.url.path.removesuffix("/cancel")
+    order = path.rsplit("/", 1)[-1]
+    if order == BROKEN_ORDER:
+        return httpx.Response(503)
+    if order not in ORDERS:
+        return httpx.Response(404)
+    if request.method == "POST":  # a cancellation: only before the order leaves
+        if ORDERS[order]["status"] != "processing":
+            return httpx.Response(409)
+        return httpx.Response(200, json={"ok": True})
+    return httpx.Response(200, content=json.dumps(ORDERS[order]))
 
 
 @pytest.fixture
@@ -48,6 +62,7 @@ def bot(settings: Settings) -> Iterator[Container]:
         update={
             "assistant_enabled": True,
             "store_order_url": "http://store.test/orders/{order}",
+            "store_cancel_url": "http://store.test/orders/{order}/cancel",
             "store_auth_header": "x-store-key: k",
         }
     )
@@ -68,14 +83,15 @@ class Chat:
         self.n = 0
         self.conversation_id = 0
 
-    def say(self, text: str) -> str:
+    def say(self, text: str, meta: dict[str, str] | None = None) -> str:
         """Send a customer message, run the jobs, return what the assistant answered."""
         self.n += 1
         got = inbound.receive(
             self.c.uow,
             self.inbox,
             InboundMessage(
-                channel=self.channel, external_id=f"m{self.n}", sender=self.sender, text=text
+                channel=self.channel, external_id=f"m{self.n}", sender=self.sender, text=text,
+                meta=meta or {},
             ),
         )
         self.conversation_id = got.conversation_id
@@ -413,3 +429,102 @@ def test_coming_back_to_a_person_also_reopens_a_resolution(bot: Container) -> No
         uow.commit()
     assert chat.say("El pago con PayPal me sigue fallando") == ""  # the person answers
     assert resolution_states(bot) == {chat.conversation_id: ["cancelled"]}
+
+
+def note_lines(chat: Chat) -> dict[str, str]:
+    """The hand-off note the agent reads, by label."""
+    [note] = chat.notes()
+    return dict(line.split(": ", 1) for line in note.splitlines())
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_question_about_several_orders_answers_each_in_one_reply(bot: Container) -> None:
+    owner = Chat(bot, "email", customer("maria@example.com"))
+    reply = owner.say("Hola, mi pedido 10023 y el 10051, ¿cómo van?")
+    lines = reply.split("\n\n")[0].splitlines()  # the signature comes after a blank line
+    assert len(lines) == 2
+    assert lines[0].startswith("Tu pedido 10023 ya está en camino. Entrega prevista: 27 de")
+    assert lines[1] == "El pedido 10051 se ha devuelto."
+    assert owner.notes() == [] and "handoff" not in owner.conversation().tags
+    reply = owner.say("And the refunds for orders 10051 and 10023?")
+    assert reply.split("\n\n")[0].splitlines() == [
+        "We've issued the refund of 24,00 € for order 10051.",
+        "We see no refund on order 10023.",
+    ]
+    owner.say("Quiero hablar con una persona")
+    note = note_lines(owner)
+    assert note["Qué se intentó"] == (
+        "consulta del estado de los pedidos 10023 y 10051; consulta del reembolso de los "
+        "pedidos 10051 y 10023"
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_order_not_the_customers_among_several_is_the_reason_for_the_hand_off(
+    bot: Container,
+) -> None:
+    owner = Chat(bot, "email", customer("maria@example.com"))
+    reply = owner.say("¿Cómo van mis pedidos 10023 y 10045?")
+    assert "Tu pedido 10023 ya está en camino" in reply
+    assert "Por tu privacidad solo puedo dar datos del pedido 10045" in reply
+    assert "preparando" not in reply  # nothing about someone else's order
+    note = note_lines(owner)
+    assert note["Qué se intentó"] == "consulta del estado del pedido 10023"
+    assert note["Motivo del traspaso"] == (
+        "El pedido no está a nombre de ningún correo o teléfono verificado del cliente, así "
+        "que no se hizo la consulta del estado del pedido 10045."
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_refused_cancellation_tells_the_agent_why(bot: Container) -> None:
+    owner = Chat(bot, "email", customer("maria@example.com"))
+    assert "10023" in owner.say("¿Dónde está mi pedido 10023?")
+    owner.say("Quiero cancelar el pedido 10023")
+    reply = owner.say("Sí")
+    assert reply.startswith("No puedo cancelar el pedido 10023 porque ya está en camino")
+    note = note_lines(owner)
+    assert note["Qué se intentó"] == "consulta del estado del pedido 10023"
+    assert note["Motivo del traspaso"] == (
+        "La tienda no aceptó la cancelación del pedido 10023 porque ya está en camino."
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_store_that_does_not_answer_is_the_reason_for_the_hand_off(bot: Container) -> None:
+    owner = Chat(bot, "email", customer("maria@example.com"))
+    reply = owner.say(f"Where is my order {BROKEN_ORDER}?")
+    assert reply == "I can't look up orders right now; I'm passing you to a person on our team."
+    assert note_lines(owner)["Hand-off reason"] == (
+        f"The store could not be reached for the status check of order {BROKEN_ORDER}."
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_email_from_an_unproven_sender_is_the_reason_for_the_hand_off(
+    bot: Container,
+) -> None:
+    mail = Chat(bot, "email", customer("maria@example.com"))
+    reply = mail.say("¿Dónde está mi pedido 10023?", {"sender_auth": "fail"})
+    assert "en camino" not in reply and "No puedo comprobar que este correo" in reply
+    assert note_lines(mail)["Motivo del traspaso"] == (
+        "No se pudo comprobar que el correo venga de verdad de la dirección del cliente, así "
+        "que no se hizo la consulta del estado del pedido 10023."
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_agents_read_the_note_in_their_own_language(bot: Container) -> None:
+    with bot.uow() as uow:
+        auth.create_user(uow.session, "ann@example.test", "Ann", Role.AGENT, language="en")
+        uow.commit()
+    stranger = Chat(bot, "webchat", visitor("nosy"))
+    reply = stranger.say("¿Dónde está mi pedido 10023?")
+    assert "privacidad" in reply  # the customer is answered in their language
+    note = note_lines(stranger)
+    assert note["Wants"] == "¿Dónde está mi pedido 10023?"
+    assert note["Language"] == "Spanish"
+    assert note["Hand-off reason"] == (
+        "The order is not under any of the customer's verified email addresses or phones, "
+        "so the status check of order 10023 was not done."
+    )

@@ -15,10 +15,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ventanilla.assistant.state import ActionIntent
+from ventanilla.assistant.knowledge import ArticleCatalog, Language
+from ventanilla.assistant.state import ActionIntent, ActionRun, AssistantState
+from ventanilla.assistant.summary import build_handoff_summary
 from ventanilla.config import Settings
 from ventanilla.services import demo
-from ventanilla.services.assistant_actions import ActionOutcome, compose
+from ventanilla.services.assistant_actions import ActionOutcome, combined, compose
 from ventanilla.services.store_connector import ConnectorConfig, StoreConnector
 from ventanilla.web import demo_store, errors
 
@@ -218,3 +220,84 @@ async def test_a_custom_store_s_cancellation_answers() -> None:
     already = custom_shop(order, lambda: httpx.Response(409))
     out = await already.ask(CANCEL, "A-3", "en", MARIA)
     assert out.reply == "Order A-3 was already cancelled." and not out.handoff
+
+
+def reason_line(outcome: ActionOutcome, action: ActionIntent, lang: Language, *orders: str) -> str:
+    """The hand-off reason the agent reads for ``outcome``."""
+    state = AssistantState(language="es", customer_messages=("?",), order_numbers=orders)
+    ran = [ActionRun(action, o) for o in orders]
+    note = build_handoff_summary(state, ArticleCatalog(()), ran=ran)
+    text = note.with_failure(*outcome.failures).reason_text(lang)
+    assert text is not None
+    return text
+
+
+async def test_several_orders_are_answered_in_one_reply(demo_shop: Shop) -> None:
+    replies = [await demo_shop.ask(STATUS, o, "es", MARIA) for o in ("10023", "10051")]
+    out = combined(replies)
+    assert out.reply.splitlines() == [
+        "Tu pedido 10023 ya está en camino. Entrega prevista: 27 de noviembre (SEUR).",
+        "El pedido 10051 se ha devuelto.",
+    ]
+    assert out.settled and not out.handoff and not out.failures
+    refunds = combined([await demo_shop.ask(REFUND, o, "en", MARIA) for o in ("10051", "10023")])
+    assert refunds.reply.splitlines() == [
+        "We've issued the refund of 24,00 € for order 10051.",
+        "We see no refund on order 10023.",
+    ]
+
+
+async def test_among_several_orders_one_not_the_customer_s_is_named_and_handed_off(
+    demo_shop: Shop,
+) -> None:
+    facts = [await demo_shop.connector.run(STATUS, o, MARIA) for o in ("10023", "10045")]
+    out = combined([compose(STATUS, f, "es", TODAY, several=True) for f in facts])
+    assert out.reply.splitlines() == [
+        "Tu pedido 10023 ya está en camino. Entrega prevista: 27 de noviembre (SEUR).",
+        "Por tu privacidad solo puedo dar datos del pedido 10045 al correo o teléfono "
+        "verificado con el que se hizo. Te paso con una persona del equipo.",
+    ]
+    assert "Correos" not in out.reply and out.handoff and not out.settled
+    assert reason_line(out, STATUS, "en", "10023", "10045") == (
+        "The order is not under any of the customer's verified email addresses or phones, "
+        "so the status check of order 10045 was not done."
+    )
+    strangers = [await demo_shop.connector.run(STATUS, o, JOHN) for o in ("10023", "10051")]
+    out = combined([compose(STATUS, f, "es", TODAY, several=True) for f in strangers])
+    assert reason_line(out, STATUS, "es", "10023", "10051") == (
+        "Los pedidos no están a nombre de ningún correo o teléfono verificado del cliente, así "
+        "que no se hizo la consulta del estado de los pedidos 10023 y 10051."
+    )
+
+
+async def test_every_hand_off_says_why_to_the_agent(demo_shop: Shop) -> None:
+    refused = await demo_shop.ask(CANCEL, "10023", "es", MARIA)
+    assert reason_line(refused, CANCEL, "es", "10023") == (
+        "La tienda no aceptó la cancelación del pedido 10023 porque ya está en camino."
+    )
+    assert reason_line(refused, CANCEL, "en", "10023") == (
+        "The store refused the cancellation of order 10023 because it has already shipped."
+    )
+    stranger = await demo_shop.ask(STATUS, "10045", "es", MARIA)
+    assert reason_line(stranger, STATUS, "es", "10045").startswith(
+        "El pedido no está a nombre de ningún correo o teléfono verificado del cliente"
+    )
+    order: dict[str, object] = {"state": "processing", "buyer": {"email": "maria@example.com"}}
+    broken = await custom_shop(order, lambda: httpx.Response(503)).ask(CANCEL, "A-3", "en", MARIA)
+    assert reason_line(broken, CANCEL, "en", "A-3") == (
+        "The store could not be reached for the cancellation of order A-3."
+    )
+    blank = await custom_shop(order, lambda: httpx.Response(422)).ask(CANCEL, "A-3", "es", MARIA)
+    assert reason_line(blank, CANCEL, "es", "A-3") == (
+        "La tienda no aceptó la cancelación del pedido A-3."
+    )
+    order["refund"] = {"state": "declined"}
+    declined = await custom_shop(order).ask(REFUND, "A-3", "es", MARIA)
+    assert reason_line(declined, REFUND, "es", "A-3") == (
+        "El reembolso del pedido A-3 no se ha podido completar; tiene que revisarlo una persona."
+    )
+    order["refund"] = {"state": "rejected"}
+    rejected = await custom_shop(order).ask(REFUND, "A-3", "en", MARIA)
+    assert reason_line(rejected, REFUND, "en", "A-3") == (
+        "The refund for order A-3 shows as declined; a person needs to look into it."
+    )

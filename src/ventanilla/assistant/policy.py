@@ -17,6 +17,8 @@ from ventanilla.assistant.state import (
     DecisionKind,
     HandoffReason,
     Option,
+    added,
+    mark_run,
     mark_tried,
 )
 
@@ -251,6 +253,7 @@ class Policy:
         new_state = replace(
             state, pending_options=(), pending_action=None, last_article_id=shown.id,
             last_action=None, tried=mark_tried(state, shown.id),
+            answered=added(state.answered, shown.id),
         )
         return Decision(
             kind=DecisionKind.ANSWER, language=language, reply=body, state=new_state,
@@ -271,6 +274,7 @@ class Policy:
         new_state = replace(
             state, pending_options=tuple(o.article_id for o in options),
             tried=mark_tried(state, *(o.article_id for o in options)),
+            offered=added(state.offered, *(o.article_id for o in options)),
         )
         quick = (
             (*(o.title for o in options), message("quick_none", language))
@@ -314,14 +318,19 @@ class Policy:
                 ),
                 candidates=self._ids(signals),
             )
+        # A status or refund question about several orders ("10023 y 10051") asks about each;
+        # a cancellation is confirmed for one order.
+        orders: tuple[str, ...] = (order,)
+        if action is not ActionIntent.CANCEL_ORDER and order in signals.orders:
+            orders = signals.orders
         new_state = replace(
             state, pending_action=None, pending_options=(), last_action=action,
-            last_article_id=None,
+            last_article_id=None, actions_run=mark_run(state, action, orders),
         )
         return Decision(
             kind=DecisionKind.ACT, language=language, state=new_state, action=action,
             reply=message(f"act_{action.value}", language, order=order),
-            order_numbers=(order,), candidates=self._ids(signals),
+            order_numbers=orders, candidates=self._ids(signals),
         )
 
     def _failed(self, state: AssistantState, signals: Signals) -> Decision:

@@ -9,15 +9,31 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
 from ventanilla.assistant import intents
 from ventanilla.assistant.knowledge import ArticleCatalog, Language
-from ventanilla.assistant.state import ActionIntent, AssistantState, HandoffReason
+from ventanilla.assistant.state import (
+    ActionIntent,
+    ActionRun,
+    AssistantState,
+    HandoffReason,
+    added,
+)
 from ventanilla.assistant.text import normalized
+
+__all__ = [
+    "ActionFailed",
+    "ActionFailure",
+    "ActionRun",
+    "HandoffSummary",
+    "build_handoff_summary",
+    "is_request",
+    "note_language",
+]
 
 
 class ActionFailure(StrEnum):
@@ -27,15 +43,22 @@ class ActionFailure(StrEnum):
     STORE_UNAVAILABLE = "unavailable"  # the store could not be reached, or is not connected
     NOT_OWNER = "not_owner"  # the order is not under the customer's verified identities
     NOT_CANCELLED = "not_cancelled"  # the store refused the cancellation
+    REFUND_PROBLEM = "refund_problem"  # the refund failed, or was declined or cancelled
     NOT_COMPLETED = "action_not_completed"  # the cause is not known where the note is written
 
 
 @dataclass(frozen=True)
-class ActionRun:
-    """An order action the assistant ran (or tried to run), on ``order`` when known."""
+class ActionFailed:
+    """Why an order action handed off: the cause, the orders it happened on (every order the
+    action ran on when empty) and, when the store gave one, the reason in each language
+    ("ya está en camino" / "it has already shipped")."""
 
-    action: ActionIntent
-    order: str | None = None
+    cause: ActionFailure
+    orders: tuple[str, ...] = ()
+    because: Mapping[str, str] | None = None
+
+    def covers(self, run: ActionRun) -> bool:
+        return not self.orders or run.order in self.orders
 
 
 _LABELS: Final[dict[Language, dict[str, str]]] = {
@@ -94,14 +117,14 @@ _REASONS: Final[dict[Language, dict[HandoffReason, str]]] = {
 # What an action is, as a noun phrase ("the status check of order 4521").
 _ACTIONS: Final[dict[Language, dict[ActionIntent, str]]] = {
     "es": {
-        ActionIntent.ORDER_STATUS: "consulta del estado {of_order}",
-        ActionIntent.REFUND_STATUS: "consulta del reembolso {of_order}",
-        ActionIntent.CANCEL_ORDER: "cancelación {of_order}",
+        ActionIntent.ORDER_STATUS: "consulta del estado {of_orders}",
+        ActionIntent.REFUND_STATUS: "consulta del reembolso {of_orders}",
+        ActionIntent.CANCEL_ORDER: "cancelación {of_orders}",
     },
     "en": {
-        ActionIntent.ORDER_STATUS: "status check of {order}",
-        ActionIntent.REFUND_STATUS: "refund check of {order}",
-        ActionIntent.CANCEL_ORDER: "cancellation of {order}",
+        ActionIntent.ORDER_STATUS: "status check of {orders}",
+        ActionIntent.REFUND_STATUS: "refund check of {orders}",
+        ActionIntent.CANCEL_ORDER: "cancellation of {orders}",
     },
 }
 
@@ -113,7 +136,9 @@ _FAILURES: Final[dict[Language, dict[ActionFailure, str]]] = {
         "{action}.",
         ActionFailure.NOT_OWNER: "El pedido no está a nombre de ningún correo o teléfono "
         "verificado del cliente, así que no se hizo la {action}.",
-        ActionFailure.NOT_CANCELLED: "La tienda no aceptó la {action}.",
+        ActionFailure.NOT_CANCELLED: "La tienda no aceptó la {action}{because}.",
+        ActionFailure.REFUND_PROBLEM: "El reembolso {of_orders} {because}; tiene que "
+        "revisarlo una persona.",
         ActionFailure.NOT_COMPLETED: "El asistente no pudo completar la {action}; su "
         "respuesta al cliente dice por qué.",
     },
@@ -123,21 +148,88 @@ _FAILURES: Final[dict[Language, dict[ActionFailure, str]]] = {
         ActionFailure.STORE_UNAVAILABLE: "The store could not be reached for the {action}.",
         ActionFailure.NOT_OWNER: "The order is not under any of the customer's verified "
         "email addresses or phones, so the {action} was not done.",
-        ActionFailure.NOT_CANCELLED: "The store refused the {action}.",
+        ActionFailure.NOT_CANCELLED: "The store refused the {action}{because}.",
+        ActionFailure.REFUND_PROBLEM: "The refund for {orders} {because}; a person needs to "
+        "look into it.",
         ActionFailure.NOT_COMPLETED: "The assistant could not complete the {action}; its "
         "reply to the customer says why.",
+    },
+}
+# The same, when the action ran on several orders.
+_FAILURES_PLURAL: Final[dict[Language, dict[ActionFailure, str]]] = {
+    "es": {
+        ActionFailure.NOT_OWNER: "Los pedidos no están a nombre de ningún correo o teléfono "
+        "verificado del cliente, así que no se hizo la {action}.",
+    },
+    "en": {
+        ActionFailure.NOT_OWNER: "The orders are not under any of the customer's verified "
+        "email addresses or phones, so the {action} was not done.",
+    },
+}
+# How ``because`` joins the sentence, and what it says when the store gave no reason.
+_BECAUSE: Final[dict[Language, dict[ActionFailure, tuple[str, str]]]] = {
+    "es": {
+        ActionFailure.NOT_CANCELLED: (" porque {because}", ""),
+        ActionFailure.REFUND_PROBLEM: ("{because}", "no se ha completado"),
+    },
+    "en": {
+        ActionFailure.NOT_CANCELLED: (" because {because}", ""),
+        ActionFailure.REFUND_PROBLEM: ("{because}", "did not go through"),
     },
 }
 
 MAX_QUOTE: Final = 280
 
 
-def _action_phrase(run: ActionRun, language: Language) -> str:
+def _listed(items: Sequence[str], language: Language) -> str:
+    """"10023", "10023 y 10051", "10023, 10051 and 10077"."""
+    if len(items) < 2:
+        return "".join(items)
+    last = " y " if language == "es" else " and "
+    return ", ".join(items[:-1]) + last + items[-1]
+
+
+def _orders_phrase(orders: Sequence[str], language: Language) -> dict[str, str]:
+    """The orders as the action phrases and reasons name them."""
+    listed = _listed(orders, language)
     if language == "es":
-        of_order = f"del pedido {run.order}" if run.order else "de un pedido"
-        return _ACTIONS["es"][run.action].format(of_order=of_order)
-    order = f"order {run.order}" if run.order else "an order"
-    return _ACTIONS["en"][run.action].format(order=order)
+        if not orders:
+            return {"of_orders": "de un pedido"}
+        many = len(orders) > 1
+        return {"of_orders": f"de los pedidos {listed}" if many else f"del pedido {listed}"}
+    if not orders:
+        return {"orders": "an order"}
+    return {"orders": f"orders {listed}" if len(orders) > 1 else f"order {listed}"}
+
+
+def _action_phrase(action: ActionIntent, orders: Sequence[str], language: Language) -> str:
+    return _ACTIONS[language][action].format(**_orders_phrase(orders, language))
+
+
+def _runs_phrases(runs: Iterable[ActionRun], language: Language) -> list[str]:
+    """One phrase per action, naming every order it ran on, in the order first run."""
+    by_action: dict[ActionIntent, list[str]] = {}
+    for run in runs:
+        orders = by_action.setdefault(run.action, [])
+        if run.order and run.order not in orders:
+            orders.append(run.order)
+    return [_action_phrase(action, orders, language) for action, orders in by_action.items()]
+
+
+def _failure_sentence(failed: ActionFailed, runs: Sequence[ActionRun], lang: Language) -> str:
+    """Why ``runs`` (the runs ``failed`` covers, all of one action) did not settle it."""
+    orders = [r.order for r in runs if r.order]
+    action = runs[0].action if runs else ActionIntent.ORDER_STATUS
+    template = _FAILURES[lang][failed.cause]
+    if len(orders) > 1:
+        template = _FAILURES_PLURAL[lang].get(failed.cause, template)
+    joined, missing = _BECAUSE[lang].get(failed.cause, ("", ""))
+    given = (failed.because or {}).get(lang)
+    because = joined.format(because=given) if given else missing
+    return template.format(
+        action=_action_phrase(action, orders, lang), because=because,
+        **_orders_phrase(orders, lang),
+    )
 
 
 @dataclass(frozen=True)
@@ -154,6 +246,7 @@ class HandoffSummary:
     messages: tuple[str, ...]
     # The latest request, when it is not the one in ``wants``.
     latest: str | None = None
+    # The order actions run before this turn.
     actions: tuple[ActionRun, ...] = ()
     # Titles offered in a clarification that the customer did not choose.
     offered: tuple[str, ...] = ()
@@ -162,13 +255,20 @@ class HandoffSummary:
     failed_attempts: int = 0
     # The people-only article that led to a HUMAN_ONLY hand-off.
     topic: str | None = None
-    # The action this turn could not complete, and why (when the cause is known).
-    failed_action: ActionRun | None = None
-    failure: ActionFailure | None = None
+    # The action this turn ran, once per order, when the hand-off may come from it; and why
+    # it handed off, once the cause is known (``with_failure``).
+    ran: tuple[ActionRun, ...] = ()
+    failures: tuple[ActionFailed, ...] = ()
 
-    def with_failure(self, failure: ActionFailure) -> HandoffSummary:
-        """The same note, for a hand-off caused by ``failed_action`` failing for ``failure``."""
-        return replace(self, failure=failure)
+    def with_failure(self, *failures: ActionFailure | ActionFailed) -> HandoffSummary:
+        """The same note, for a hand-off caused by this turn's action failing for
+        ``failures`` (a bare cause covers every order it ran on)."""
+        found = tuple(f if isinstance(f, ActionFailed) else ActionFailed(f) for f in failures)
+        return replace(self, failures=found)
+
+    def _failed(self, run: ActionRun) -> bool:
+        """Whether ``run`` (of this turn) is one the hand-off came from."""
+        return not self.failures or any(f.covers(run) for f in self.failures)
 
     def reason_text(self, reader_language: Language | None = None) -> str | None:
         """Why a person takes over, as a sentence in ``reader_language``."""
@@ -178,11 +278,16 @@ class HandoffSummary:
             if self.topic:
                 topic = f": {_LABELS[lang]['quoted'].format(title=self.topic)}"
             return _REASONS[lang][self.reason].format(failed=self.failed_attempts, topic=topic)
-        if self.failed_action is not None:
-            failure = self.failure or ActionFailure.NOT_COMPLETED
-            action = _action_phrase(self.failed_action, lang)
-            return _FAILURES[lang][failure].format(action=action)
-        return None
+        if not self.ran:
+            return None
+        failures = self.failures or (ActionFailed(ActionFailure.NOT_COMPLETED),)
+        sentences: list[str] = []
+        for failed in failures:
+            runs = [r for r in self.ran if failed.covers(r)] or list(self.ran)
+            sentence = _failure_sentence(failed, runs, lang)
+            if sentence not in sentences:
+                sentences.append(sentence)
+        return " ".join(sentences)
 
     def as_text(self, reader_language: Language | None = None) -> str:
         """Plain-text summary for the agent, labelled in the agent's language (by default,
@@ -190,7 +295,8 @@ class HandoffSummary:
         lang = reader_language or self.language
         words = _LABELS[lang]
         tried = [words["article"].format(title=t) for t in self.answered]
-        tried += [_action_phrase(run, lang) for run in self.actions]
+        done = added(self.actions, *(r for r in self.ran if not self._failed(r)))
+        tried += _runs_phrases(done, lang)
         lines = [f"{words['wants']}: {self.wants or words['unknown']}"]
         if self.latest:
             lines.append(f"{words['latest']}: {self.latest}")
@@ -303,6 +409,24 @@ def _single_order(state: AssistantState) -> str | None:
     return state.order_numbers[0] if len(state.order_numbers) == 1 else None
 
 
+def _earlier_runs(
+    state: AssistantState, before: AssistantState, ran: tuple[ActionRun, ...]
+) -> tuple[ActionRun, ...]:
+    """The actions run before this turn (``ran``: this turn's)."""
+    if before is not state:
+        if before.actions_run:
+            return before.actions_run
+    elif state.actions_run:
+        runs = state.actions_run
+        if ran and runs[-len(ran):] == ran:
+            runs = runs[: -len(ran)]
+        return runs
+    # A state stored before ``actions_run`` existed only knows the last action.
+    if before.last_action is not None and not (before is state and ran):
+        return (ActionRun(before.last_action, _single_order(state)),)
+    return ()
+
+
 def build_handoff_summary(
     state: AssistantState,
     catalog: ArticleCatalog,
@@ -311,21 +435,28 @@ def build_handoff_summary(
     reason: HandoffReason | None = None,
     before: AssistantState | None = None,
     failed_action: ActionRun | None = None,
+    ran: Sequence[ActionRun] = (),
 ) -> HandoffSummary:
     """Summarise the conversation so far, so the customer never repeats themselves.
 
     ``state`` is the state after the turn that hands off and ``before`` the one before it
     (it tells which options were pending and which action or article the last reply came
-    from). ``failed_action`` is the action this turn ran when the hand-off comes from it.
+    from). ``ran`` is the action this turn ran, once per order, when the hand-off may come
+    from it (``failed_action``: the same for one order).
     """
     before = before if before is not None else state
-    answered_ids = {i for i in (before.last_article_id, state.last_article_id) if i}
-    offered_ids = set(before.pending_options) | set(state.pending_options)
+    this_turn = tuple(ran) or ((failed_action,) if failed_action is not None else ())
+    # The conversation's record of answers and options, and for a state stored before that
+    # record existed, what its last turns tell.
+    answered_ids = set(state.answered) | set(before.answered)
+    answered_ids |= {i for i in (before.last_article_id, state.last_article_id) if i}
+    offered_ids = set(state.offered) | set(before.offered)
+    offered_ids |= set(before.pending_options) | set(state.pending_options)
     answered: list[str] = []
     offered: list[str] = []
     shown: list[str] = []
     topic: str | None = None
-    for article_id in state.tried:
+    for article_id in added(state.tried, *state.answered, *state.offered):
         article = catalog.get(article_id)
         if article is None:
             continue
@@ -342,11 +473,6 @@ def build_handoff_summary(
             shown.append(title)
     if reason is HandoffReason.HUMAN_ONLY and topic in offered:
         offered.remove(topic)
-    actions: list[ActionRun] = []
-    last = before.last_action
-    # Without ``before``, ``state.last_action`` may be the action that failed on this turn.
-    if last is not None and not (before is state and failed_action is not None):
-        actions.append(ActionRun(last, _single_order(state)))
     wants, latest = _wants(state.customer_messages)
     return HandoffSummary(
         wants=wants,
@@ -357,10 +483,10 @@ def build_handoff_summary(
         reason=reason,
         messages=state.customer_messages,
         latest=latest,
-        actions=tuple(actions),
+        actions=_earlier_runs(state, before, this_turn),
         offered=tuple(offered),
         shown=tuple(shown),
         failed_attempts=max(state.failed_attempts, before.failed_attempts),
         topic=topic if reason is HandoffReason.HUMAN_ONLY else None,
-        failed_action=failed_action if reason is None else None,
+        ran=this_turn if reason is None else (),
     )

@@ -1,17 +1,23 @@
-"""Running the assistant's actions (order status, refund status, cancellation)."""
+"""Running the assistant's actions (order status, refund status, cancellation).
+
+A status or refund question about several orders is answered for each in one reply; every
+hand-off says why (``ActionOutcome.failures``), for the note the agent reads.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import func, select
 
 from ventanilla.assistant import Decision
 from ventanilla.assistant.state import ActionIntent
+from ventanilla.assistant.summary import ActionFailed, ActionFailure
 from ventanilla.services.store_connector import ConnectorConfig, OrderFacts, StoreConnector
 from ventanilla.storage.models import ContactIdentity, Conversation, Inbox, Message
 
@@ -71,6 +77,13 @@ TEXT = {
         "verificado con el que se hizo. Te paso con una persona del equipo.",
         "en": "For your privacy I can only share order details with the verified email or "
         "phone it was placed with. I'm passing you to a person on our team.",
+    },
+    # The same, in a reply about several orders: it names the order it is about.
+    "not_owner_named": {
+        "es": "Por tu privacidad solo puedo dar datos del pedido {order} al correo o teléfono "
+        "verificado con el que se hizo. Te paso con una persona del equipo.",
+        "en": "For your privacy I can only share details of order {order} with the verified "
+        "email or phone it was placed with. I'm passing you to a person on our team.",
     },
     "unverified_sender": {
         "es": "No puedo comprobar que este correo venga de verdad de tu dirección, así que "
@@ -226,6 +239,14 @@ REFUND_TEXT = {
     },
 }
 REFUND_NEEDS_A_PERSON = frozenset({"failed", "rejected", "cancelled"})
+# What happened to such a refund, for the agent's note ("El reembolso del pedido 10051 …").
+REFUND_TROUBLE = {
+    "failed": {"es": "no se ha podido completar", "en": "did not go through"},
+    "rejected": {"es": "figura como rechazado", "en": "shows as declined"},
+    "cancelled": {"es": "figura como anulado", "en": "shows as cancelled"},
+}
+# Orders one message may ask about at once; more are left for the next question.
+MAX_ORDERS_PER_REPLY: Final = 5
 AMOUNT = {"es": " de {amount}", "en": " of {amount}"}
 
 MONTHS = {
@@ -272,6 +293,16 @@ class ActionOutcome:
     # The reply gives the customer what they asked for (a status, a refund, a cancellation
     # done), so it counts towards "did this solve it?" like an answer from an article.
     settled: bool = False
+    # Why it hands off (the order not the customer's, the store down or refusing, ...): one
+    # cause per order it happened on, or one for every order.
+    failures: tuple[ActionFailed, ...] = ()
+
+
+def _handoff(
+    reply: str, cause: ActionFailure, *orders: str, because: Mapping[str, str] | None = None
+) -> ActionOutcome:
+    """A reply that hands off, for ``cause`` on ``orders`` (every order when none)."""
+    return ActionOutcome(reply, handoff=True, failures=(ActionFailed(cause, orders, because),))
 
 
 def connector_for(container: Container) -> StoreConnector | None:
@@ -336,30 +367,74 @@ def unauthenticated_email(container: Container, conversation_id: int) -> bool:
 async def run_action(
     container: Container, conversation_id: int, decision: Decision
 ) -> ActionOutcome | None:
-    """None when the decision needs nothing run (e.g. it asks for the order number)."""
-    if decision.action is None or not decision.order_numbers:
+    """None when the decision needs nothing run (e.g. it asks for the order number).
+
+    Every order of the decision is looked up (a cancellation names one), and answered in
+    one reply.
+    """
+    action = decision.action
+    if action is None or not decision.order_numbers:
         return None
     lang = decision.language
     if await asyncio.to_thread(unauthenticated_email, container, conversation_id):
-        return ActionOutcome(TEXT["unverified_sender"][lang], handoff=True)
+        return _handoff(TEXT["unverified_sender"][lang], ActionFailure.UNVERIFIED_SENDER)
     connector = connector_for(container)
-    order = decision.order_numbers[0]
     if connector is None:
-        return ActionOutcome(TEXT["unavailable"][lang], handoff=True)
+        return _handoff(TEXT["unavailable"][lang], ActionFailure.STORE_UNAVAILABLE)
+    orders = decision.order_numbers[:MAX_ORDERS_PER_REPLY]
+    if action is ActionIntent.CANCEL_ORDER:
+        orders = orders[:1]
     verified = await asyncio.to_thread(verified_identities, container, conversation_id)
-    facts = await connector.run(decision.action, order, verified)
-    return compose(decision.action, facts, lang)
+    found = await asyncio.gather(*(connector.run(action, o, verified) for o in orders))
+    several = len(orders) > 1
+    return combined([compose(action, facts, lang, several=several) for facts in found])
+
+
+def combined(outcomes: Sequence[ActionOutcome]) -> ActionOutcome:
+    """One reply for the outcomes of an action on several orders, in the orders' order.
+
+    It hands off when any of them does, and settles the question when all of them do.
+    """
+    if len(outcomes) == 1:
+        return outcomes[0]
+    replies: list[str] = []
+    for outcome in outcomes:
+        if outcome.reply not in replies:  # "I can't look up orders right now" once
+            replies.append(outcome.reply)
+    handoff = any(o.handoff for o in outcomes)
+    failures: list[ActionFailed] = []
+    for failed in (f for o in outcomes for f in o.failures):
+        same = next(
+            (i for i, f in enumerate(failures)
+             if f.cause is failed.cause and f.because == failed.because),
+            None,
+        )
+        if same is None:
+            failures.append(failed)
+        else:  # one sentence in the note for every order that failed the same way
+            kept = failures[same]
+            orders = kept.orders + tuple(o for o in failed.orders if o not in kept.orders)
+            failures[same] = ActionFailed(kept.cause, orders, kept.because)
+    return ActionOutcome(
+        "\n".join(replies), handoff=handoff,
+        settled=not handoff and all(o.settled for o in outcomes), failures=tuple(failures),
+    )
 
 
 def compose(
-    action: ActionIntent, facts: OrderFacts, lang: str, today: date | None = None
+    action: ActionIntent, facts: OrderFacts, lang: str, today: date | None = None,
+    *, several: bool = False,
 ) -> ActionOutcome:
+    """The reply for ``action`` on one order; ``several``: the reply is one of several, one
+    per order, so it names its order."""
+    order = facts.order
     if facts.error and not facts.found:
-        return ActionOutcome(TEXT["unavailable"][lang], handoff=True)
+        return _handoff(TEXT["unavailable"][lang], ActionFailure.STORE_UNAVAILABLE, order)
     if not facts.found:
-        return ActionOutcome(TEXT["not_found"][lang].format(order=facts.order), handoff=False)
+        return ActionOutcome(TEXT["not_found"][lang].format(order=order), handoff=False)
     if not facts.owner_verified:
-        return ActionOutcome(TEXT["not_owner"][lang], handoff=True)
+        reply = TEXT["not_owner_named" if several else "not_owner"][lang].format(order=order)
+        return _handoff(reply, ActionFailure.NOT_OWNER, order)
     if action is ActionIntent.CANCEL_ORDER:
         return _cancellation(facts, lang)
     if action is ActionIntent.REFUND_STATUS:
@@ -400,8 +475,11 @@ def _refund(facts: OrderFacts, lang: str) -> ActionOutcome:
         )
         return ActionOutcome(reply, handoff=False, settled=True)
     reply = REFUND_TEXT[group][lang].format(order=order, amount=amount, handoff=HANDOFF[lang])
-    needs_a_person = group in REFUND_NEEDS_A_PERSON
-    return ActionOutcome(reply, handoff=needs_a_person, settled=not needs_a_person)
+    if group in REFUND_NEEDS_A_PERSON:
+        return _handoff(
+            reply, ActionFailure.REFUND_PROBLEM, order, because=REFUND_TROUBLE[group]
+        )
+    return ActionOutcome(reply, handoff=False, settled=True)
 
 
 def _cancellation(facts: OrderFacts, lang: str) -> ActionOutcome:
@@ -414,10 +492,14 @@ def _cancellation(facts: OrderFacts, lang: str) -> ActionOutcome:
         reply = TEXT["already_cancelled"][lang].format(order=order)
         return ActionOutcome(reply, handoff=False, settled=True)
     if facts.refused and group in CANCEL_BLOCKED_BECAUSE:
-        reason = CANCEL_BLOCKED_BECAUSE[group][lang]
-        reply = TEXT["cancel_blocked"][lang].format(order=order, reason=reason, handoff=handoff)
-    elif facts.refused:
+        because = CANCEL_BLOCKED_BECAUSE[group]
+        reply = TEXT["cancel_blocked"][lang].format(
+            order=order, reason=because[lang], handoff=handoff
+        )
+        return _handoff(reply, ActionFailure.NOT_CANCELLED, order, because=because)
+    if facts.refused:
         reply = TEXT["cancel_refused"][lang].format(order=order, handoff=handoff)
-    else:
-        reply = TEXT["not_cancelled"][lang].format(order=order, handoff=handoff)
-    return ActionOutcome(reply, handoff=True)
+        return _handoff(reply, ActionFailure.NOT_CANCELLED, order)
+    # The store did not answer the cancellation (or cancelling is not connected).
+    reply = TEXT["not_cancelled"][lang].format(order=order, handoff=handoff)
+    return _handoff(reply, ActionFailure.STORE_UNAVAILABLE, order)

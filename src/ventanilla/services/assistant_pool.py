@@ -31,7 +31,7 @@ import os
 import signal
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -42,6 +42,7 @@ from ventanilla.assistant.engine import Turn
 from ventanilla.assistant.knowledge import Article
 from ventanilla.assistant.state import ActionIntent
 from ventanilla.assistant.summary import (
+    ActionFailed,
     ActionFailure,
     ActionRun,
     HandoffSummary,
@@ -103,15 +104,16 @@ def compute(engine: Assistant, state: AssistantState, text: str) -> Computed:
 def hand_off_note(engine: Assistant, before: AssistantState, turn: Turn) -> HandoffSummary:
     """The note for a person taking over after ``turn`` (``before``: the state it started
     from). For an action, the note is only used when the action hands off: its reason line
-    names the action, and the cause once the caller knows it (``with_failure``)."""
+    names the action and its orders, and the cause once the caller knows it
+    (``with_failure``)."""
     decision = turn.decision
-    failed = None
+    ran: tuple[ActionRun, ...] = ()
     if decision.kind is DecisionKind.ACT and decision.action is not None:
-        order = decision.order_numbers[0] if decision.order_numbers else None
-        failed = ActionRun(decision.action, order)
+        action = decision.action
+        ran = tuple(ActionRun(action, o) for o in decision.order_numbers) or (ActionRun(action),)
     return build_handoff_summary(
         decision.state, engine.catalog, sentiment=turn.sentiment.label, reason=decision.reason,
-        before=before, failed_action=failed,
+        before=before, ran=ran,
     )
 
 
@@ -119,11 +121,16 @@ def note_for_readers(
     session: Session,
     conversation_id: int,
     note: HandoffSummary,
-    failure: ActionFailure | None = None,
+    failure: ActionFailure | ActionFailed | Iterable[ActionFailed] | None = None,
 ) -> str:
-    """``note`` labelled for the people who will read it, with why an action failed."""
-    if failure is not None:
+    """``note`` labelled for the people who will read it, with why an action failed
+    (``failure``: the cause, or one per failing order)."""
+    if isinstance(failure, ActionFailure | ActionFailed):
         note = note.with_failure(failure)
+    elif failure is not None:
+        found = tuple(failure)
+        if found:
+            note = note.with_failure(*found)
     return note.as_text(note_language(note.language, readers_languages(session, conversation_id)))
 
 

@@ -12,11 +12,13 @@ from ventanilla.assistant import AssistantState, Decision, DecisionKind
 from ventanilla.assistant.engine import Turn
 from ventanilla.assistant.knowledge import Language
 from ventanilla.assistant.messages import message
+from ventanilla.assistant.summary import HandoffSummary
 from ventanilla.domain.enums import AuthorType, ChannelKind, ConversationStatus, Direction
 from ventanilla.domain.events import ConversationStatusChanged
 from ventanilla.services import knowledge, outbound, resolutions, webchat
 from ventanilla.services.assistant_actions import ActionOutcome, run_action
 from ventanilla.services.assistant_phrasing import phrase_turn
+from ventanilla.services.assistant_pool import note_for_readers
 from ventanilla.services.assistant_rules import assistant_on
 from ventanilla.services.uow import UnitOfWork
 from ventanilla.storage.models import Conversation, Inbox, Message
@@ -61,8 +63,12 @@ async def run_turn(container: Container, message_id: int) -> Decision | None:
     outcome = None
     if turn.decision.kind is DecisionKind.ACT:
         outcome = await run_action(container, prepared.conversation_id, turn.decision)
-    summary = computed.summary if _hands_off(turn, outcome) else None
-    await asyncio.to_thread(_apply, container, message_id, prepared, turn, outcome, summary)
+    # The note is labelled for the people who will read it once the transaction can tell
+    # who they are, with why the action handed off when it did.
+    note: HandoffSummary | str | None = None
+    if _hands_off(turn, outcome):
+        note = computed.note if computed.note is not None else computed.summary
+    await asyncio.to_thread(_apply, container, message_id, prepared, turn, outcome, note)
     return turn.decision
 
 
@@ -122,7 +128,7 @@ def _apply(
     prepared: TurnInput,
     turn: Turn,
     outcome: ActionOutcome | None,
-    summary: str | None,
+    note: HandoffSummary | str | None,
 ) -> None:
     decision = turn.decision
     with container.uow() as uow:
@@ -141,6 +147,11 @@ def _apply(
         ).first()
         if newer is not None or conv.assignee_id is not None:
             return  # a person answered meanwhile; the assistant stays quiet
+        summary = (
+            note_for_readers(s, conv.id, note, outcome.failures if outcome else None)
+            if isinstance(note, HandoffSummary)
+            else note
+        )
         state = decision.state
         text = outcome.reply if outcome else decision.reply
         if summary is not None:
