@@ -160,13 +160,45 @@ ARTICLES: list[ArticleInput] = [
             "Formas de pago",
             "Aceptamos tarjeta, PayPal y Bizum.",
             "",
-            ("cómo puedo pagar", "aceptáis PayPal", "puedo pagar con Bizum"),
+            (
+                "cómo puedo pagar", "aceptáis PayPal", "puedo pagar con Bizum",
+                "aceptáis tarjeta", "se puede pagar con Visa o Mastercard",
+            ),
         ),
         (
             "Payment methods",
             "We accept cards, PayPal and Bizum.",
             "",
-            ("how can I pay", "do you accept PayPal", "payment options"),
+            (
+                "how can I pay", "do you accept PayPal", "payment options",
+                "do you take credit cards", "can I pay with Visa or Mastercard",
+            ),
+        ),
+    ),
+    *_pair(
+        "change-or-cancel-order",
+        "pedidos",
+        (
+            "Cambiar o cancelar un pedido",
+            "Puedes cancelar un pedido mientras no haya salido del almacén: dime su número "
+            "y lo cancelo. Para cambiar la dirección o los productos, cancélalo y haz uno "
+            "nuevo, o pide que te atienda una persona del equipo.",
+            "",
+            (
+                "qué pasa si cancelo un pedido", "puedo modificar mi pedido",
+                "cambiar la dirección de envío de un pedido", "añadir algo a mi pedido",
+            ),
+        ),
+        (
+            "Change or cancel an order",
+            "You can cancel an order until it leaves our warehouse: tell me its number and "
+            "I'll cancel it. To change the address or the products, cancel it and place a "
+            "new one, or ask for a person on our team.",
+            "",
+            (
+                "what happens if I cancel an order", "can I change my order",
+                "change the delivery address of an order", "add something to my order",
+            ),
         ),
     ),
     *_pair(
