@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from ventanilla.assistant import Decision
 from ventanilla.assistant.state import ActionIntent
-from ventanilla.assistant.summary import ActionFailed, ActionFailure
+from ventanilla.assistant.summary_text import ActionFailed, ActionFailure
 from ventanilla.services.order_replies import (
     AMOUNT,
     CANCEL_BLOCKED_BECAUSE,

@@ -42,13 +42,12 @@ from ventanilla.assistant.engine import Turn
 from ventanilla.assistant.knowledge import Article
 from ventanilla.assistant.state import ActionIntent
 from ventanilla.assistant.summary import (
-    ActionFailed,
-    ActionFailure,
     ActionRun,
     HandoffSummary,
     build_handoff_summary,
     note_language,
 )
+from ventanilla.assistant.summary_text import ActionFailed, ActionFailure
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

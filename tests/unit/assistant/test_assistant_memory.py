@@ -7,7 +7,7 @@ import json
 
 from ventanilla.assistant import Assistant, AssistantState, DecisionKind
 from ventanilla.assistant.state import ActionIntent, ActionRun
-from ventanilla.assistant.summary import ActionFailed, ActionFailure
+from ventanilla.assistant.summary_text import ActionFailed, ActionFailure
 from ventanilla.services.assistant_pool import Computed, compute
 
 

@@ -9,13 +9,13 @@ from ventanilla.assistant import Assistant, AssistantState, DecisionKind, Handof
 from ventanilla.assistant.knowledge import ArticleCatalog, Language
 from ventanilla.assistant.state import ActionIntent
 from ventanilla.assistant.summary import (
-    ActionFailure,
     ActionRun,
     HandoffSummary,
     build_handoff_summary,
     is_request,
     note_language,
 )
+from ventanilla.assistant.summary_text import ActionFailure
 from ventanilla.services.assistant_pool import Computed, compute
 
 CATALOG = ArticleCatalog(HELP_CENTER)
