@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from ventanilla.assistant import intents
+from ventanilla.assistant import intents, order_refs
 from ventanilla.assistant.actions import ActionDetector
 from ventanilla.assistant.embeddings import Encoder, default_encoder
 from ventanilla.assistant.knowledge import Article, ArticleCatalog, Language
@@ -68,7 +68,7 @@ class Assistant:
         ``language`` skips detection when the channel already knows the customer's language.
         """
         state = state or AssistantState()
-        orders = intents.order_numbers(text)
+        orders = order_refs.order_numbers(text)
         text = clipped(text)
         if language is None:
             default = state.language or self.config.default_language
@@ -83,8 +83,8 @@ class Assistant:
         best = candidates[0].semantic if candidates else 0.0
         # A cancellation is only run when the message asks for one in so many words, and a
         # question about cancelling an order is not a request for its status either.
-        excluded = () if intents.cancellation_requested(text) else (ActionIntent.CANCEL_ORDER,)
-        with_order = bool(orders) and not intents.asks_about_cancelling(text)
+        excluded = () if order_refs.cancellation_requested(text) else (ActionIntent.CANCEL_ORDER,)
+        with_order = bool(orders) and not order_refs.asks_about_cancelling(text)
         action = self._actions.detect(vector, with_order, best, excluded)
         if action is None and self.config.actions:
             # "Buenas tardes. Os escribo por lo del otro día. ¿Dónde está mi pedido?": the
@@ -100,7 +100,7 @@ class Assistant:
             frustrated=mood.frustrated, action=action, orders=orders,
             bare_order=(
                 ActionIntent.ORDER_STATUS in self.config.actions
-                and bool(orders) and intents.only_order_numbers(text)
+                and bool(orders) and order_refs.only_order_numbers(text)
             ),
         )
         return Turn(self._policy.decide(state, signals), mood)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
-from ventanilla.assistant import intents
+from ventanilla.assistant import intents, order_refs
 from ventanilla.assistant.knowledge import ArticleCatalog, Language
 from ventanilla.assistant.state import ActionRun, AssistantState, HandoffReason, added
 from ventanilla.assistant.summary_text import (
@@ -172,7 +172,7 @@ def is_request(text: str) -> bool:
     a no, "that didn't help", a bare number or choice, talk about the order number, or a
     bare request for a person."""
     own = text
-    for order in intents.order_numbers(text):
+    for order in order_refs.order_numbers(text):
         own = re.sub(re.escape(order), " ", own, flags=re.IGNORECASE)
     tokens = [t for t in normalized(own).split() if not t.isdigit()]
     if not tokens or all(t in _FILLER for t in tokens):
