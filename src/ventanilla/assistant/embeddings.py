@@ -47,6 +47,17 @@ class UseEncoder:
                 self._model = model
             return self._model
 
+    def is_word(self, word: str) -> bool:
+        """Whether ``word`` is one piece of the encoder's 128,000-piece multilingual
+        vocabulary: a common word of one of its languages ("producto", "password")."""
+        try:
+            pieces = self._loaded()._tokenizer.encode(
+                [word], out_type=str, add_bos=False, add_eos=False
+            )[0]
+        except (AttributeError, TypeError):  # another release of the encoder package
+            return False
+        return len(pieces) == 1 and pieces[0] == f"\u2581{word}"
+
     def encode(self, texts: Sequence[str]) -> Matrix:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from ventanilla.assistant import intents, order_refs
+from ventanilla.assistant import courtesy, intents, order_refs
 from ventanilla.assistant.actions import ActionDetector
 from ventanilla.assistant.embeddings import Encoder, default_encoder
 from ventanilla.assistant.knowledge import Article, ArticleCatalog, Language
@@ -73,13 +73,16 @@ class Assistant:
         if language is None:
             default = state.language or self.config.default_language
             language = detect_language(text, default=default)
-        vector = self.index.embed(text)
-        # Not ``vector``: that one is of the text stripped for matching (no "!", "?" or
-        # numbers), and the sentiment model reads the message as it was trained to.
+        # Articles are matched on what the message asks, without its greetings and sign-offs,
+        # and with its typing slips corrected to the knowledge base's words.
+        request = self.index.corrected(courtesy.request_part(text), language)
+        vector = self.index.embed(request)
+        # Not ``vector``: that one is of the request stripped for matching (no "!", "?" or
+        # numbers), and the sentiment model reads the whole message as it was trained to.
         mood = self.sentiment.analyze(text, language)
-        candidates = tuple(
-            self.index.search(vector, text, language, k=self.config.candidates, public_only=False)
-        )
+        candidates = tuple(self.index.search(
+            vector, request, language, k=self.config.candidates, public_only=False
+        ))
         best = candidates[0].semantic if candidates else 0.0
         # A cancellation is only run when the message asks for one in so many words, and a
         # question about cancelling an order is not a request for its status either.
@@ -89,13 +92,14 @@ class Assistant:
         if action is None and self.config.actions:
             # "Buenas tardes. Os escribo por lo del otro día. ¿Dónde está mi pedido?": the
             # request may be one sentence of several.
-            sentences = [p for p in _SENTENCE_RE.split(text) if len(p.split()) >= 2]
+            sentences = [p for p in _SENTENCE_RE.split(request) if len(p.split()) >= 2]
             if len(sentences) > 1:
                 vectors = self.encoder.encode([for_matching(p) for p in sentences[:4]])
                 found = (self._actions.detect(v, with_order, best, excluded) for v in vectors)
                 action = next((a for a in found if a is not None), None)
         signals = Signals(
-            text=text, language=language, candidates=candidates,
+            text=text, request=request, courtesy_only=courtesy.only_courtesy(text),
+            language=language, candidates=candidates,
             asks_for_human=intents.asks_for_human(text), asks_if_bot=intents.asks_if_bot(text),
             frustrated=mood.frustrated, action=action, orders=orders,
             bare_order=(
@@ -109,8 +113,9 @@ class Assistant:
         """Articles an agent might use for ``text`` (internal ones included)."""
         text = clipped(text)
         language = detect_language(text, default=self.config.default_language)
-        vector = self.index.embed(text)
-        return self.index.search(vector, text, language, k=k, public_only=not include_internal)
+        request = self.index.corrected(courtesy.request_part(text), language)
+        vector = self.index.embed(request)
+        return self.index.search(vector, request, language, k=k, public_only=not include_internal)
 
     def summary(self, turn: Turn) -> HandoffSummary:
         """The hand-off note for the conversation as of ``turn``."""

@@ -21,6 +21,7 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -255,6 +256,17 @@ class EnglishEncoder:
                 if len(self._recent) > self.CACHE:
                     self._recent.popitem(last=False)
         return vectors
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Whole English words of the encoder's vocabulary (empty when it is not installed): a
+    dictionary for telling a real word from a typing slip."""
+    folder = model_folder()
+    if folder is None:
+        return frozenset()
+    tokens = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    return frozenset(t for t in tokens if t.isascii() and t.isalpha())
 
 
 _shared: EnglishEncoder | None = None

@@ -51,6 +51,10 @@ class Signals:
     text: str
     language: Language
     candidates: tuple[Candidate, ...]
+    # What the message asks without its greetings and sign-offs ("" for the whole text).
+    request: str = ""
+    # The message is only greetings, thanks, introductions or sign-offs.
+    courtesy_only: bool = False
     asks_for_human: bool = False
     asks_if_bot: bool = False
     frustrated: bool = False
@@ -117,14 +121,18 @@ class Policy:
             state = replace(state, failed_attempts=failed, last_article_id=None, last_action=None)
             if failed >= self.config.max_failed_attempts:
                 return self.handoff(state, signals, HandoffReason.FAILED_ATTEMPTS)
-        if intents.is_greeting(text):
+        # "Hola. ¿Dónde está mi pedido? Gracias": the greeting and the thanks are not the point.
+        asked = signals.request or text
+        if intents.is_greeting(asked):
             return self._simple(state, signals, DecisionKind.CLARIFY, "greeting")
         small_talk = None
-        if not intents.has_words(text) or intents.is_acknowledgement(text):
+        if not intents.has_words(asked) or intents.is_acknowledgement(asked):
             # "ok", "vale", "👍": nothing to look up. Offer more help, or ask how to help.
             small_talk = "anything_else" if len(state.customer_messages) > 1 else "greeting"
-        elif intents.is_thanks(text):
+        elif intents.is_thanks(asked):
             small_talk = "you_are_welcome"
+        elif signals.courtesy_only:  # "Hola, buenas tardes", "Hi, Tom here"
+            small_talk = "anything_else" if len(state.customer_messages) > 1 else "greeting"
         if small_talk:
             # Unless the company's knowledge base has an article for it.
             decision = self._from_candidates(state, signals)

@@ -16,9 +16,10 @@ import numpy.typing as npt
 
 from ventanilla.assistant.embeddings import Encoder, Matrix
 from ventanilla.assistant.english import DIMENSIONS as ENGLISH_DIMENSIONS
-from ventanilla.assistant.english import EnglishEncoder, english_encoder
+from ventanilla.assistant.english import EnglishEncoder, english_encoder, english_words
 from ventanilla.assistant.head import ArticleHead, build_head
 from ventanilla.assistant.knowledge import Article, Language
+from ventanilla.assistant.spelling import Speller
 from ventanilla.assistant.text import for_matching, stems
 from ventanilla.assistant.whitening import apply, whitening_transform
 
@@ -83,6 +84,17 @@ class KnowledgeIndex:
             own = article_texts(article)
             texts.extend(for_matching(t) for t in own)
             row_language.extend([article.language] * len(own))
+        # Slips are corrected towards the words of articles in the question's language only.
+        dictionary = english_words()
+        is_word = getattr(encoder, "is_word", None)
+
+        def known(word: str) -> bool:
+            return word in dictionary or bool(is_word and is_word(word))
+
+        self._spellers = {
+            lang: Speller([t for t, r in zip(texts, row_language, strict=True) if r == lang], known)
+            for lang in set(row_language)
+        }
         self._starts = np.asarray(starts, dtype=np.int64)
         self._rows: Matrix = encoder.encode(texts) if texts else np.zeros((0, 512), np.float32)
         self._centroids = self._build_centroids(self._rows)
@@ -124,6 +136,11 @@ class KnowledgeIndex:
         if not uses_english:
             self._english = None
         return head
+
+    def corrected(self, text: str, language: Language) -> str:
+        """``text`` with its typing slips read as words of the ``language`` articles."""
+        speller = self._spellers.get(language)
+        return speller.correct(text) if speller else text
 
     def head_view(self, vector: Vector, text: str, language: Language) -> Vector:
         """The query as the head's dense features: whitened embedding (+ English view)."""
