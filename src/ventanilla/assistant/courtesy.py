@@ -19,13 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import NamedTuple
 
-from ventanilla.assistant.text import ENGLISH_STOPWORDS, SPANISH_STOPWORDS, strip_accents
+from ventanilla.assistant.text import ENGLISH_STOPWORDS, SPANISH_STOPWORDS, TOKEN_RE, strip_accents
 
 # Clause boundaries: sentence marks followed by a space or the end, a comma followed by a
 # space, line breaks, and the opening "¿" / "¡" of a Spanish question or exclamation.
 _BOUNDARY = re.compile(r"[.!?…;:]+(?=\s|$)|,(?=\s)|\n+|(?=[¿¡])")
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 # Phrase templates over lower-case, accent-free words ("you're" reads "you re"; "ñ" stays).
 # "(a|b)" is a choice, "(a|b)?" or "(a)?" an optional choice; they nest.
@@ -219,7 +219,7 @@ def _phrases() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]], 
 
 
 def _tokens(clause: str) -> list[re.Match[str]]:
-    return list(_TOKEN.finditer(clause))
+    return list(TOKEN_RE.finditer(clause))
 
 
 def _norm(token: str) -> str:
@@ -293,23 +293,32 @@ def _courtesy_flags(parts: list[str]) -> list[bool]:
     return courtesy
 
 
+class Reading(NamedTuple):
+    request: str  # the message without its courtesy clauses, or all of it
+    only_courtesy: bool  # the message is nothing but courtesy
+
+
+def read(text: str) -> Reading:
+    """What ``text`` asks, and whether it is nothing but courtesy (one pass over it)."""
+    parts = clauses(text)
+    courtesy = _courtesy_flags(parts)
+    kept = [p for p, c in zip(parts, courtesy, strict=True) if not c]
+    if not kept:
+        return Reading(text, bool(parts))
+    kept[0] = _without_opening_greeting(kept[0])
+    request = " ".join(kept)
+    return Reading(request if request != " ".join(parts) else text, False)
+
+
 def only_courtesy(text: str) -> bool:
     """The message is nothing but courtesy: "Hola, buenas tardes", "Hi, Tom here"."""
-    parts = clauses(text)
-    return bool(parts) and all(_courtesy_flags(parts))
+    return read(text).only_courtesy
 
 
 def request_part(text: str) -> str:
     """``text`` without its courtesy clauses; the whole text when it is nothing else (a bare
     "hola" or "thanks!") or has none."""
-    parts = clauses(text)
-    courtesy = _courtesy_flags(parts)
-    kept = [p for p, c in zip(parts, courtesy, strict=True) if not c]
-    if not kept:
-        return text
-    kept[0] = _without_opening_greeting(kept[0])
-    request = " ".join(kept)
-    return request if request != " ".join(parts) else text
+    return read(text).request
 
 
 def clauses(text: str) -> list[str]:

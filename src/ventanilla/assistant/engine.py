@@ -73,9 +73,7 @@ class Assistant:
         if language is None:
             default = state.language or self.config.default_language
             language = detect_language(text, default=default)
-        # Articles are matched on what the message asks, without its greetings and sign-offs,
-        # and with its typing slips corrected to the knowledge base's words.
-        request = self.index.corrected(courtesy.request_part(text), language)
+        request, only_courtesy = self._asked(text, language)
         vector = self.index.embed(request)
         # Not ``vector``: that one is of the request stripped for matching (no "!", "?" or
         # numbers), and the sentiment model reads the whole message as it was trained to.
@@ -98,7 +96,7 @@ class Assistant:
                 found = (self._actions.detect(v, with_order, best, excluded) for v in vectors)
                 action = next((a for a in found if a is not None), None)
         signals = Signals(
-            text=text, request=request, courtesy_only=courtesy.only_courtesy(text),
+            text=text, request=request, courtesy_only=only_courtesy,
             language=language, candidates=candidates,
             asks_for_human=intents.asks_for_human(text), asks_if_bot=intents.asks_if_bot(text),
             frustrated=mood.frustrated, action=action, orders=orders,
@@ -113,9 +111,16 @@ class Assistant:
         """Articles an agent might use for ``text`` (internal ones included)."""
         text = clipped(text)
         language = detect_language(text, default=self.config.default_language)
-        request = self.index.corrected(courtesy.request_part(text), language)
+        request, _ = self._asked(text, language)
         vector = self.index.embed(request)
         return self.index.search(vector, request, language, k=k, public_only=not include_internal)
+
+    def _asked(self, text: str, language: Language) -> tuple[str, bool]:
+        """What the message asks, matched against articles: without its greetings and
+        sign-offs, its typing slips read as the knowledge base's words; and whether the
+        message is nothing but courtesy."""
+        reading = courtesy.read(text)
+        return self.index.corrected(reading.request, language), reading.only_courtesy
 
     def summary(self, turn: Turn) -> HandoffSummary:
         """The hand-off note for the conversation as of ``turn``."""

@@ -10,7 +10,7 @@ import Stemmer
 
 from ventanilla.assistant.knowledge import Language
 
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)  # a word: letters and digits
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -44,7 +44,7 @@ def strip_accents(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens without accents."""
-    return _TOKEN.findall(strip_accents(text.lower()))
+    return TOKEN_RE.findall(strip_accents(text.lower()))
 
 
 def normalized(text: str) -> str:
