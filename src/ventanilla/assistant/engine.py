@@ -16,7 +16,7 @@ from ventanilla.assistant.embeddings import Encoder, default_encoder
 from ventanilla.assistant.knowledge import Article, ArticleCatalog, Language
 from ventanilla.assistant.language import detect_language, warm_up
 from ventanilla.assistant.policy import Policy, PolicyConfig, Signals
-from ventanilla.assistant.retrieval import Candidate, KnowledgeIndex
+from ventanilla.assistant.retrieval import Candidate, KnowledgeIndex, Vector
 from ventanilla.assistant.sentiment import SentimentModel, SentimentResult, default_model
 from ventanilla.assistant.state import ActionIntent, AssistantState, Decision
 from ventanilla.assistant.summary import HandoffSummary, build_handoff_summary
@@ -74,12 +74,13 @@ class Assistant:
             default = state.language or self.config.default_language
             language = detect_language(text, default=default)
         request, only_courtesy = self._asked(text, language)
-        vector = self.index.embed(request)
+        vector, sentences, complete = self._embedded(request)
         # Not ``vector``: that one is of the request stripped for matching (no "!", "?" or
         # numbers), and the sentiment model reads the whole message as it was trained to.
         mood = self.sentiment.analyze(text, language)
         candidates = tuple(self.index.search(
-            vector, request, language, k=self.config.candidates, public_only=False
+            vector, request, language, k=self.config.candidates, public_only=False,
+            sentences=sentences if complete else (),
         ))
         best = candidates[0].semantic if candidates else 0.0
         # A cancellation is only run when the message asks for one in so many words, and a
@@ -90,11 +91,8 @@ class Assistant:
         if action is None and self.config.actions:
             # "Buenas tardes. Os escribo por lo del otro día. ¿Dónde está mi pedido?": the
             # request may be one sentence of several.
-            sentences = [p for p in _SENTENCE_RE.split(request) if len(p.split()) >= 2]
-            if len(sentences) > 1:
-                vectors = self.encoder.encode([for_matching(p) for p in sentences[:4]])
-                found = (self._actions.detect(v, with_order, best, excluded) for v in vectors)
-                action = next((a for a in found if a is not None), None)
+            found = (self._actions.detect(v, with_order, best, excluded) for v, _ in sentences)
+            action = next((a for a in found if a is not None), None)
         signals = Signals(
             text=text, request=request, courtesy_only=only_courtesy,
             language=language, candidates=candidates,
@@ -112,8 +110,11 @@ class Assistant:
         text = clipped(text)
         language = detect_language(text, default=self.config.default_language)
         request, _ = self._asked(text, language)
-        vector = self.index.embed(request)
-        return self.index.search(vector, request, language, k=k, public_only=not include_internal)
+        vector, sentences, complete = self._embedded(request)
+        return self.index.search(
+            vector, request, language, k=k, public_only=not include_internal,
+            sentences=sentences if complete else (),
+        )
 
     def _asked(self, text: str, language: Language) -> tuple[str, bool]:
         """What the message asks, matched against articles: without its greetings and
@@ -121,6 +122,14 @@ class Assistant:
         message is nothing but courtesy."""
         reading = courtesy.read(text)
         return self.index.corrected(reading.request, language), reading.only_courtesy
+
+    def _embedded(self, request: str) -> tuple[Vector, list[tuple[Vector, str]], bool]:
+        """The request's vector and, when it has several sentences, those of its first
+        ``MAX_SENTENCES``, encoded in one batch; and whether those are all of them."""
+        sentences = [p.strip() for p in _SENTENCE_RE.split(request) if len(p.split()) >= 2]
+        read = sentences[:MAX_SENTENCES] if len(sentences) > 1 else []
+        vectors = self.encoder.encode([for_matching(t) for t in (request, *read)])
+        return vectors[0], list(zip(vectors[1:], read, strict=True)), len(read) == len(sentences)
 
     def summary(self, turn: Turn) -> HandoffSummary:
         """The hand-off note for the conversation as of ``turn``."""
@@ -136,6 +145,9 @@ class Assistant:
 # says little anyway. Order numbers are looked for in the whole message.
 READ_HEAD, READ_TAIL = 1000, 500
 _SENTENCE_RE = re.compile(r"[.!?¿¡\n…]+")
+# Sentences read one by one: the first four for an action; all, if no more than four,
+# for the articles (see KnowledgeIndex.search).
+MAX_SENTENCES = 4
 
 
 def clipped(text: str) -> str:

@@ -29,6 +29,10 @@ CENTROID_WEIGHT = 0.4
 WHITENED_WEIGHT = 0.5
 # How far the head's probabilities move the ranking (not the scores); see search().
 HEAD_WEIGHT = 0.2
+# A sentence of a query whose best article scores less than this matches nothing here; such
+# sentences are set aside when another scores at least SENTENCE_GAIN more than the whole.
+CONTEXT_FLOOR = 0.5
+SENTENCE_GAIN = 0.05
 # Weight of the English encoder's embedding among the head's features (English texts).
 ENGLISH_WEIGHT = 3.0
 # Added to the semantic score of an article written in another language than the query,
@@ -213,9 +217,16 @@ class KnowledgeIndex:
 
     def search(
         self, vector: Vector, text: str, language: Language, *, k: int = 5,
-        public_only: bool = True,
+        public_only: bool = True, sentences: Sequence[tuple[Vector, str]] = (),
     ) -> list[Candidate]:
         """The ``k`` best articles for the query, best first.
+
+        ``sentences``: the query's sentences (vector and text each) when it has several.
+        A message that tells its story before or after its question ("I'm writing from my
+        husband's phone. How do I reset my password?") matches every article less well as
+        a whole than its question does alone. Sentences that match no article (best score
+        under ``CONTEXT_FLOOR``) are set aside when one of the others matches better alone
+        than the whole message (by ``SENTENCE_GAIN``); the rest is the query.
 
         Translations of one article (same slug, other language) count once: only the
         better ranked of them is a candidate, so the customer is never offered the same
@@ -223,11 +234,15 @@ class KnowledgeIndex:
         """
         if not self.articles:
             return []
-        semantic, lexical = self.parts(vector, text, language)
-        if lexical.any():
-            blended = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
-        else:  # no shared words (e.g. another language): meaning alone decides
-            blended = semantic
+        eligible = self._public if public_only else np.ones(len(self.articles), dtype=bool)
+        semantic, lexical, blended = self._scores(vector, text, language)
+        if sentences and eligible.any():
+            query = self._on_topic(
+                float(blended[eligible].max()), language, sentences, eligible
+            )
+            if query is not None:
+                vector, text = query
+                semantic, lexical, blended = self._scores(vector, text, language)
         rank = blended
         if self.head is not None:
             # The trained head re-orders the candidates; each keeps its retrieval score,
@@ -238,8 +253,7 @@ class KnowledgeIndex:
                 self.head_view(vector, text, language), for_matching(text), language
             )
             rank = (blended + HEAD_WEIGHT * probs).astype(np.float32)
-        if public_only:
-            rank = np.where(self._public, rank, -np.inf).astype(np.float32)
+        rank = np.where(eligible, rank, -np.inf).astype(np.float32)
         found: list[Candidate] = []
         languages_of: dict[str, Language] = {}
         for i in np.argsort(-rank, kind="stable"):
@@ -252,3 +266,28 @@ class KnowledgeIndex:
                 Candidate(article, float(blended[i]), float(semantic[i]), float(lexical[i]))
             )
         return found
+
+    def _on_topic(
+        self, whole: float, language: Language, sentences: Sequence[tuple[Vector, str]],
+        eligible: npt.NDArray[np.bool_],
+    ) -> tuple[Vector, str] | None:
+        """The query without its sentences that match no article, when some others do and
+        one of them matches better alone than the message does (``whole``, its best
+        score); None to keep the whole message."""
+        tops = [float(self._scores(v, t, language)[2][eligible].max()) for v, t in sentences]
+        kept = [s for s, top in zip(sentences, tops, strict=True) if top >= CONTEXT_FLOOR]
+        if not kept or len(kept) == len(sentences) or max(tops) < whole + SENTENCE_GAIN:
+            return None
+        if len(kept) == 1:
+            return kept[0]
+        joined = " ".join(t for _, t in kept)
+        return self.embed(joined), joined
+
+    def _scores(self, vector: Vector, text: str, language: Language) -> tuple[Vector, ...]:
+        """Semantic, lexical and blended score of every article for the query."""
+        semantic, lexical = self.parts(vector, text, language)
+        if lexical.any():
+            blended = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * lexical
+        else:  # no shared words (e.g. another language): meaning alone decides
+            blended = semantic
+        return semantic, lexical, blended.astype(np.float32)

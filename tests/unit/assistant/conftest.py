@@ -7,6 +7,7 @@ import pytest
 from ventanilla.assistant import Article, Assistant, AssistantConfig
 from ventanilla.assistant.embeddings import UseEncoder, default_encoder
 from ventanilla.assistant.state import ActionIntent
+from ventanilla.services.demo_kb import ARTICLES
 
 HELP_CENTER = (
     Article(
@@ -63,6 +64,17 @@ def encoder() -> UseEncoder:
 @pytest.fixture(scope="session")
 def assistant(encoder: UseEncoder) -> Assistant:
     return Assistant(HELP_CENTER, encoder=encoder)
+
+
+@pytest.fixture(scope="session")
+def demo_assistant(encoder: UseEncoder) -> Assistant:
+    """The demo store's bilingual knowledge base (both languages of each article)."""
+    articles = [
+        Article(id=f"{a.slug}-{a.language}", title=a.title, language=a.language,  # type: ignore[arg-type]
+                examples=a.examples, short_answer=a.short_answer, slug=a.slug)
+        for a in ARTICLES
+    ]
+    return Assistant(articles, encoder=encoder)
 
 
 @pytest.fixture(scope="session")

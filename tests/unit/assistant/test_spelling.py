@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ventanilla.assistant import Article, Assistant, DecisionKind
+from ventanilla.assistant import Assistant, DecisionKind
 from ventanilla.assistant.embeddings import UseEncoder
 from ventanilla.assistant.english import english_words
 from ventanilla.assistant.spelling import Speller
-from ventanilla.services.demo_kb import ARTICLES
 
 KB_TEXTS = (
     "how do I reset my password", "¿cuál es la política de devolución?",
@@ -56,16 +55,6 @@ def test_the_encoders_tell_real_words_from_slips(encoder: UseEncoder) -> None:
     assert not encoder.is_word("prodcto")
     if english_words():
         assert "passport" in english_words() and "pasword" not in english_words()
-
-
-@pytest.fixture(scope="module")
-def demo_assistant(encoder: UseEncoder) -> Assistant:
-    articles = [
-        Article(id=f"{a.slug}-{a.language}", title=a.title, language=a.language,  # type: ignore[arg-type]
-                examples=a.examples, short_answer=a.short_answer, slug=a.slug)
-        for a in ARTICLES
-    ]
-    return Assistant(articles, encoder=encoder)
 
 
 @pytest.mark.parametrize(
