@@ -1,7 +1,7 @@
 """How the assistant copes with questions written the way customers write them.
 
 The public intent sets are single, clean questions. Customers greet, give context, sign off
-and mistype. This evaluation asks each suite's test questions three ways, side by side:
+and mistype. This evaluation asks each suite's test questions several ways, side by side:
 
 * ``clean``: as in the data set;
 * ``wrapped``: inside a greeting and/or a closing sentence in the suite's language
@@ -10,6 +10,10 @@ and mistype. This evaluation asks each suite's test questions three ways, side b
   from ``bench/data/courtesy_second.json`` and ``courtesy_blind.json``, written separately
   from the lists below and from the assistant's courtesy rules (``assistant/courtesy.py``);
   the blind list was not read while those rules were written;
+* ``wrapped (context list)``: openings and closings that tell the customer's situation
+  rather than greet ("I'm writing from my sister's laptop because mine broke."), from
+  ``bench/data/context_blind.json``, written separately and not read while the assistant's
+  handling of several sentences (``KnowledgeIndex.search``) was written;
 * ``typos``: with one typing slip in one word of four letters or more (two letters swapped,
   one dropped, doubled or replaced by a neighbouring key).
 
@@ -18,7 +22,7 @@ a new conversation with the real assistant), against one knowledge base per suit
 once. Out-of-scope questions are wrapped and mistyped too: they must still be declined.
 Usage:
 
-    python bench/eval_robustness.py [--only NAME ...] [--limit N]
+    python bench/eval_robustness.py [--only NAME ...] [--limit N] [--variants NAME ...]
 """
 
 from __future__ import annotations
@@ -146,16 +150,27 @@ def variants(suite: Suite, name: str, limit: int) -> dict[str, Suite]:
         "clean": replace(suite, test=test),
         "wrapped": replace(suite, test=[{**r, "text": wrap(r["text"], lang, rng)} for r in test]),
     }
-    lists = (("2nd list", "courtesy_second.json"), ("blind list", "courtesy_blind.json"))
-    for label, file in lists:
-        openings, closings = _phrase_file(file)
-        found[f"wrapped ({label})"] = replace(suite, test=[
-            {**r, "text": wrap(r["text"], lang, rng, openings, closings)} for r in test
-        ])
+    for label, file in LISTS[:2]:
+        found[f"wrapped ({label})"] = _wrapped(suite, test, lang, rng, file)
     found["typos"] = replace(suite, test=[{**r, "text": typo(r["text"], rng)} for r in test])
+    # Added later, after the others' draws, so that their questions stay as they were.
+    for label, file in LISTS[2:]:
+        found[f"wrapped ({label})"] = _wrapped(suite, test, lang, rng, file)
     return found
 
 
+def _wrapped(suite: Suite, test: Rows, lang: str, rng: random.Random, file: str) -> Suite:
+    openings, closings = _phrase_file(file)
+    return replace(suite, test=[
+        {**r, "text": wrap(r["text"], lang, rng, openings, closings)} for r in test
+    ])
+
+
+LISTS = (
+    ("2nd list", "courtesy_second.json"),
+    ("blind list", "courtesy_blind.json"),
+    ("context list", "context_blind.json"),
+)
 DEFAULT = ("bitext-8k", "banking77-10shot", "clinc150", "schuster-es", "parallel-es",
            "parallel-en")
 COLUMNS = ("n", "top1", "resolved", "resolved_direct", "wrong", "handoff", "oos_handoff",
@@ -167,6 +182,8 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=sorted(SUITES), default=None)
     parser.add_argument("--limit", type=int, default=1000,
                         help="test questions per suite (a seeded sample), default 1000")
+    parser.add_argument("--variants", nargs="*", default=None,
+                        help="only these variants (e.g. clean 'wrapped (context list)')")
     args = parser.parse_args()
     if not DATA.is_dir():
         print(f"data sets not found at {DATA.resolve()}; nothing to evaluate")
@@ -183,6 +200,8 @@ def main() -> None:
         answers = {r["intent"]: r["answer"] for r in suite.answers}
         assistant = Assistant(articles_from_training(suite.train, answers, lang))  # type: ignore[arg-type]
         for variant, asked in variants(suite, name, args.limit).items():
+            if args.variants and variant not in args.variants:
+                continue
             figures = evaluate_assistant(assistant, asked.test, lang)  # type: ignore[arg-type]
             cells = (str(figures.get(c, "")) for c in COLUMNS)
             print(f"| {suite.name} | {variant} | " + " | ".join(cells) + " |", flush=True)
