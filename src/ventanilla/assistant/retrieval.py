@@ -241,8 +241,7 @@ class KnowledgeIndex:
                 float(blended[eligible].max()), language, sentences, eligible
             )
             if query is not None:
-                vector, text = query
-                semantic, lexical, blended = self._scores(vector, text, language)
+                vector, text, (semantic, lexical, blended) = query
         rank = blended
         if self.head is not None:
             # The trained head re-orders the candidates; each keeps its retrieval score,
@@ -270,18 +269,20 @@ class KnowledgeIndex:
     def _on_topic(
         self, whole: float, language: Language, sentences: Sequence[tuple[Vector, str]],
         eligible: npt.NDArray[np.bool_],
-    ) -> tuple[Vector, str] | None:
-        """The query without its sentences that match no article, when some others do and
-        one of them matches better alone than the message does (``whole``, its best
-        score); None to keep the whole message."""
-        tops = [float(self._scores(v, t, language)[2][eligible].max()) for v, t in sentences]
-        kept = [s for s, top in zip(sentences, tops, strict=True) if top >= CONTEXT_FLOOR]
+    ) -> tuple[Vector, str, tuple[Vector, ...]] | None:
+        """The query without its sentences that match no article (with its scores), when
+        some others do and one of them matches better alone than the message does
+        (``whole``, its best score); None to keep the whole message."""
+        scored = [(v, t, self._scores(v, t, language)) for v, t in sentences]
+        tops = [float(scores[2][eligible].max()) for _, _, scores in scored]
+        kept = [s for s, top in zip(scored, tops, strict=True) if top >= CONTEXT_FLOOR]
         if not kept or len(kept) == len(sentences) or max(tops) < whole + SENTENCE_GAIN:
             return None
         if len(kept) == 1:
             return kept[0]
-        joined = " ".join(t for _, t in kept)
-        return self.embed(joined), joined
+        joined = " ".join(t for _, t, _ in kept)
+        vector = self.embed(joined)
+        return vector, joined, self._scores(vector, joined, language)
 
     def _scores(self, vector: Vector, text: str, language: Language) -> tuple[Vector, ...]:
         """Semantic, lexical and blended score of every article for the query."""
